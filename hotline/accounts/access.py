@@ -1,0 +1,51 @@
+"""Who may open staff pages: signed in with password and TOTP, and holding a role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+
+from hotline.accounts.models import ASSESSING_ROLES, PortalRole, StaffUser
+
+View = Callable[..., HttpResponse]
+
+
+def staff_user(request: HttpRequest) -> StaffUser | None:
+    """The signed-in staff user if they passed MFA in this session (and may still sign in)."""
+    user = request.user
+    if not isinstance(user, StaffUser) or not user.is_active:
+        return None
+    if not getattr(user, "is_verified", lambda: False)():
+        return None
+    if user.is_demo and not settings.HOTLINE_DEMO_ACCOUNTS_ENABLED:
+        return None
+    return user
+
+
+def verified_staff_required(view: View) -> View:
+    """Send anyone without a password+TOTP session to the staff sign-in page."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if staff_user(request) is None:
+            if request.user.is_authenticated:
+                logout(request)
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def assessable_portal_ids(user: StaffUser) -> list[int]:
+    """Portals on which `user` may assess reports."""
+    return list(
+        PortalRole.objects.filter(user=user, role__in=ASSESSING_ROLES)
+        .values_list("portal_id", flat=True)
+        .distinct()
+    )

@@ -1,0 +1,80 @@
+"""State changes of staff accounts. Each runs in one transaction with its audit event."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from hotline.accounts.models import PortalRole, Role, StaffUser
+from hotline.audit.actions import SYSTEM, record_event, staff_actor
+
+
+@transaction.atomic
+def create_staff_user(
+    *,
+    username: str,
+    password: str,
+    email: str = "",
+    is_demo: bool = False,
+    actor: str = SYSTEM,
+) -> StaffUser:
+    """Create a staff account (no roles yet). Audits `accounts.staff_created`."""
+    user = StaffUser.objects.create_user(
+        username=username, password=password, email=email, is_staff=False, is_demo=is_demo
+    )
+    record_event(
+        actor=actor,
+        action="accounts.staff_created",
+        target=user,
+        data={"username": username, "demo": is_demo},
+    )
+    return user
+
+
+@transaction.atomic
+def grant_portal_roles(
+    *, user: StaffUser, portal_codes: Iterable[str], role: Role, actor: str = SYSTEM
+) -> list[PortalRole]:
+    """Give `user` a role on each portal. Audits `accounts.role_granted` per portal."""
+    from django.apps import apps
+
+    portal_model = apps.get_model("portals", "Portal")  # same layer: looked up, not imported
+    granted = []
+    for portal in portal_model.objects.filter(code__in=list(portal_codes)):
+        grant, created = PortalRole.objects.get_or_create(user=user, portal=portal, role=role)
+        if created:
+            record_event(
+                actor=actor,
+                action="accounts.role_granted",
+                target=user,
+                portal=portal.code,
+                data={"role": role.value},
+            )
+        granted.append(grant)
+    return granted
+
+
+@transaction.atomic
+def add_totp_device(*, user: StaffUser, name: str = "authenticator", actor: str = SYSTEM) -> TOTPDevice:
+    """Enrol a TOTP authenticator for `user`. Audits `accounts.mfa_enrolled` (never the key)."""
+    device = TOTPDevice.objects.create(user=user, name=name, confirmed=True)
+    record_event(actor=actor, action="accounts.mfa_enrolled", target=user, data={"device": name})
+    return device
+
+
+@transaction.atomic
+def record_sign_in(*, user: StaffUser) -> None:
+    """Audit a successful password + TOTP sign-in (`accounts.signed_in`)."""
+    record_event(actor=staff_actor(user), action="accounts.signed_in", target=user)
+
+
+@transaction.atomic
+def record_failed_sign_in(*, username: str, reason: str) -> None:
+    """Audit a refused sign-in (`accounts.sign_in_refused`); no address, only the name tried."""
+    record_event(
+        actor=SYSTEM,
+        action="accounts.sign_in_refused",
+        data={"username": username[:150], "reason": reason},
+    )

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from hotline.accounts import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("login/", views.sign_in, name="login"),
+    path("logout/", views.sign_out, name="logout"),
+]

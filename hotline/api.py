@@ -1,0 +1,53 @@
+"""The JSON API under /api/v1/ (django-ninja). Every error is JSON: {"error": ..., "message": ...}."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from hotline.members.keys import KeyRefused
+from hotline.urllist.api import router as urllist_router
+
+api = NinjaAPI(
+    title="Hotline API",
+    version="1",
+    description=(
+        "Feeds for members (ISPs, platforms, filtering vendors). Authenticate with "
+        "`Authorization: Bearer <key>`; keys are issued by the hotline."
+    ),
+    urls_namespace="api-v1",
+    docs_url=None,  # the interactive docs page loads third-party scripts; the schema is enough
+)
+api.add_router("/", urllist_router)
+
+
+@api.exception_handler(KeyRefused)
+def key_refused(request: HttpRequest, exc: KeyRefused) -> HttpResponse:
+    response = api.create_response(request, {"error": exc.code, "message": exc.message}, status=exc.status)
+    if exc.status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="hotline"'
+    return response
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(
+        request,
+        {"error": "missing_key", "message": "Send your API key as 'Authorization: Bearer <key>'."},
+        status=401,
+    )
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(request, {"error": "bad_request", "message": str(exc)}, status=exc.status_code)
+
+
+@api.exception_handler(ValidationError)
+def invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return api.create_response(
+        request,
+        {"error": "invalid", "message": "Some parameters are not valid; see details.", "details": exc.errors},
+        status=422,
+    )

@@ -1,0 +1,69 @@
+"""Writing to the audit log. Every other app's actions call record_event in their transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from hotline.audit.chain import event_hash
+from hotline.audit.models import AuditEvent, ChainHead
+
+SYSTEM = "system"
+PUBLIC = "public"
+
+
+def staff_actor(user: models.Model) -> str:
+    return f"staff:{user.pk}"
+
+
+def member_actor(member: models.Model) -> str:
+    return f"member:{member.pk}"
+
+
+def record_event(
+    *,
+    actor: str,
+    action: str,
+    target: models.Model | None = None,
+    portal: str = "",
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to the chain.
+
+    Must run inside the caller's transaction, so the event exists exactly when the change it
+    describes does. Locks the chain head: appends are serialised, which keeps `seq` gap-free.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("record_event must be called inside the action's transaction")
+    head, _ = ChainHead.objects.select_for_update().get_or_create(pk=1)
+    seq = head.last_seq + 1
+    occurred_at = timezone.now()
+    fields: dict[str, Any] = {
+        "seq": seq,
+        "occurred_at": occurred_at,
+        "actor": actor,
+        "action": action,
+        "target_type": target._meta.label_lower if target is not None else "",
+        "target_id": str(target.pk) if target is not None else "",
+        "portal": portal,
+        "data": data or {},
+        "prev_hash": head.last_hash,
+    }
+    digest = event_hash(**fields)
+    event = AuditEvent.objects.create(hash=digest, **fields)
+    head.last_seq = seq
+    head.last_hash = digest
+    head.save(update_fields=["last_seq", "last_hash"])
+    return event
+
+
+@transaction.atomic
+def record_chain_check(*, events_checked: int, problem: str) -> AuditEvent:
+    """Audit the outcome of a chain verification (who checked, and what they found)."""
+    return record_event(
+        actor=SYSTEM,
+        action="audit.chain_verified",
+        data={"events_checked": events_checked, "problem": problem},
+    )

@@ -1,0 +1,65 @@
+"""Opening, attaching to and resolving cases. Each action audits in the caller's transaction."""
+
+from __future__ import annotations
+
+from django.db import models, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from hotline.audit.actions import record_event
+from hotline.cases.models import Case, CaseStatus
+from hotline.core.classification import Category
+from hotline.core.hashing import url_digest
+
+
+@transaction.atomic
+def open_or_attach_case(
+    *, canonical_url: str, portal: models.Model, actor: str
+) -> tuple[Case, bool]:
+    """The case for `canonical_url`, opened if new; a known URL attaches to its case.
+
+    A URL already confirmed stays confirmed and does not go back to the queue: it is resolved
+    without an analyst looking at it again. Audits `cases.case_opened` or
+    `cases.report_attached` (with whether the content was already known).
+    """
+    case, created = Case.objects.get_or_create(
+        url_sha256=url_digest(canonical_url),
+        defaults={"canonical_url": canonical_url, "portal": portal, "report_count": 1},
+    )
+    code = str(getattr(portal, "code", ""))
+    if created:
+        record_event(actor=actor, action="cases.case_opened", target=case, portal=code)
+        return case, True
+    Case.objects.filter(pk=case.pk).update(report_count=F("report_count") + 1, priority=F("priority") + 1)
+    case.refresh_from_db()
+    record_event(
+        actor=actor,
+        action="cases.report_attached",
+        target=case,
+        portal=code,
+        data={"known": case.status == CaseStatus.CONFIRMED, "status": case.status},
+    )
+    return case, False
+
+
+@transaction.atomic
+def resolve_case(
+    *, case: Case, confirmed: bool, category: Category | None, actor: str
+) -> Case:
+    """Record the outcome of an assessment on the case; it leaves the queue.
+
+    Audits `cases.case_resolved` with the outcome and category.
+    """
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    case.status = CaseStatus.CONFIRMED if confirmed else CaseStatus.NOT_CONFIRMED
+    case.category = category.value if (confirmed and category) else ""
+    case.resolved_at = timezone.now()
+    case.save(update_fields=["status", "category", "resolved_at"])
+    record_event(
+        actor=actor,
+        action="cases.case_resolved",
+        target=case,
+        portal=case.portal.code,
+        data={"status": case.status, "category": case.category},
+    )
+    return case

@@ -1,0 +1,28 @@
+"""The one table of periodic jobs (DESIGN.md: periodic jobs live in one table).
+
+`hotline worker` reads this table and enqueues each job when it is due; the database records
+when each was last enqueued, so several workers never enqueue the same run twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    task: str  # dotted path to a django.tasks Task
+    every: timedelta
+    why: str
+
+
+PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
+    PeriodicJob(
+        name="audit-verify",
+        task="hotline.audit.tasks.verify_audit_chain",
+        every=timedelta(hours=6),
+        why="Detect tampering with the audit log soon after it happens, not at the next audit.",
+    ),
+)

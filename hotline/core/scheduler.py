@@ -1,0 +1,30 @@
+"""Enqueue the periodic jobs of core/periodic.py that are due."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.tasks import Task
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from hotline.core.models import PeriodicJobRun
+from hotline.core.periodic import PERIODIC_JOBS, PeriodicJob
+
+
+def enqueue_due_jobs(jobs: tuple[PeriodicJob, ...] = PERIODIC_JOBS) -> list[str]:
+    """Enqueue each job whose period has passed; returns the names enqueued."""
+    enqueued = []
+    now = timezone.now()
+    for job in jobs:
+        with transaction.atomic():
+            run, created = PeriodicJobRun.objects.select_for_update().get_or_create(
+                name=job.name, defaults={"last_enqueued_at": now}
+            )
+            if not created and run.last_enqueued_at + job.every > now:
+                continue
+            task: Task = import_string(job.task)
+            task.enqueue()
+            run.last_enqueued_at = now
+            run.save(update_fields=["last_enqueued_at"])
+            enqueued.append(job.name)
+    return enqueued

@@ -1,0 +1,54 @@
+"""The demo world: the Tunisian and Moroccan portals, one analyst and one ISP member."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from hotline.accounts.actions import add_totp_device, create_staff_user, grant_portal_roles
+from hotline.accounts.models import Role, StaffUser
+from hotline.members.actions import create_member, issue_api_key
+from hotline.members.models import Member, MemberKind, Scope
+from hotline.portals.actions import launch_portal
+from hotline.portals.spec import DEMO_SPEC_DIR, load_portal_spec
+
+DEMO_PORTALS = ("tn", "ma")
+DEMO_ANALYST = "demo-analyst"
+DEMO_MEMBER = "Demo ISP (Tunisia)"
+
+
+@dataclass(frozen=True)
+class DemoCredentials:
+    username: str
+    password: str
+    otpauth_uri: str
+    totp_key_hex: str
+    api_key: str
+
+
+@transaction.atomic
+def load_demo() -> DemoCredentials | None:
+    """Launch the demo portals and create the demo analyst and member.
+
+    Idempotent: portals are brought in line with their files; accounts are created only on a
+    fresh database, and only then are their secrets returned (they are stored hashed).
+    """
+    for code in DEMO_PORTALS:
+        launch_portal(load_portal_spec(DEMO_SPEC_DIR / f"{code}.toml"))
+    if StaffUser.objects.filter(username=DEMO_ANALYST).exists() or Member.objects.filter(name=DEMO_MEMBER).exists():
+        return None
+    password = secrets.token_urlsafe(12)
+    analyst = create_staff_user(username=DEMO_ANALYST, password=password, is_demo=True)
+    grant_portal_roles(user=analyst, portal_codes=DEMO_PORTALS, role=Role.ANALYST)
+    device = add_totp_device(user=analyst)
+    member = create_member(name=DEMO_MEMBER, kind=MemberKind.ISP, country="TN", is_demo=True)
+    _, api_key = issue_api_key(member=member, scopes=[Scope.URLLIST_READ], label="demo")
+    return DemoCredentials(
+        username=DEMO_ANALYST,
+        password=password,
+        otpauth_uri=device.config_url,
+        totp_key_hex=device.key,
+        api_key=api_key,
+    )

@@ -1,0 +1,34 @@
+"""`hotline loaddemo`: the demo portals, analyst and member (idempotent)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from hotline.demo.loader import DEMO_PORTALS, load_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo portals (tn, ma), a demo analyst and a demo member. Safe to run again."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        credentials = load_demo()
+        for code in DEMO_PORTALS:
+            self.stdout.write(f"Portal {code}: http://127.0.0.1:8000/{code}/")
+        if credentials is None:
+            self.stdout.write(
+                "Demo accounts already exist; their secrets were printed when they were created. "
+                "For new ones, start from an empty database (delete var/hotline.sqlite3)."
+            )
+            return
+        self.stdout.write("Demo analyst (sign in at http://127.0.0.1:8000/staff/):")
+        self.stdout.write(f"  username: {credentials.username}")
+        self.stdout.write(f"  password: {credentials.password}")
+        self.stdout.write(f"  TOTP: {credentials.otpauth_uri}")
+        self.stdout.write(f"Demo member API key: {credentials.api_key}")
+        if not settings.HOTLINE_DEMO_ACCOUNTS_ENABLED:
+            self.stdout.write(
+                self.style.WARNING("HOTLINE_DEBUG is off: these demo accounts will be refused.")
+            )

@@ -1,0 +1,89 @@
+"""The public report form: URLs one per line, checked line by line with reasons people can act on."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from hotline.cases.canonical import MAX_URL_LENGTH, NotAWebAddress, canonicalise_url
+
+MAX_URLS_PER_REPORT = 50
+MAX_DESCRIPTION_LENGTH = 2000
+# The field's own cap: far above 50 real URLs, far below the request body limit.
+MAX_URLS_FIELD_LENGTH = MAX_URLS_PER_REPORT * (MAX_URL_LENGTH + 2)
+# How many bad lines to name; past that, one summary line is clearer than a wall of errors.
+MAX_LINE_ERRORS = 5
+
+
+class ReportForm(forms.Form):
+    urls = forms.CharField(
+        label=_("Web addresses (one per line)"),
+        help_text=format_lazy(
+            _("Copy the full address from your browser's address bar. Up to {max} addresses."),
+            max=MAX_URLS_PER_REPORT,
+        ),
+        widget=forms.Textarea(attrs={"rows": 6, "dir": "ltr", "spellcheck": "false", "autocomplete": "off"}),
+        error_messages={"required": _("Enter at least one web address.")},
+        strip=False,
+    )
+    description = forms.CharField(
+        label=_("What did you see? (optional)"),
+        help_text=_("Do not include your name or contact details. Do not describe the child."),
+        required=False,
+        max_length=MAX_DESCRIPTION_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean_urls(self) -> list[tuple[str, str]]:
+        """[(as reported, canonical)], de-duplicated by canonical form, in the order given."""
+        raw: str = self.cleaned_data["urls"]
+        if len(raw) > MAX_URLS_FIELD_LENGTH:
+            lines = raw.count("\n") + 1
+            raise forms.ValidationError(
+                _(
+                    "That is too much text to report at once (%(lines)s lines). "
+                    "Report at most %(max)s addresses at a time."
+                ),
+                params={"lines": lines, "max": MAX_URLS_PER_REPORT},
+            )
+        lines = [(n, line.strip()) for n, line in enumerate(raw.splitlines(), start=1) if line.strip()]
+        if not lines:
+            raise forms.ValidationError(_("Enter at least one web address."))
+        if len(lines) > MAX_URLS_PER_REPORT:
+            raise forms.ValidationError(
+                _("You entered %(count)s addresses; report at most %(max)s at a time."),
+                params={"count": len(lines), "max": MAX_URLS_PER_REPORT},
+            )
+        errors: list[str] = []
+        seen: dict[str, str] = {}
+        for number, line in lines:
+            try:
+                canonical = canonicalise_url(line)
+            except NotAWebAddress as exc:
+                errors.append(_("Line %(n)s: %(reason)s.") % {"n": number, "reason": _reason(exc)})
+                continue
+            seen.setdefault(canonical, line)
+        if errors:
+            shown = errors[:MAX_LINE_ERRORS]
+            if len(errors) > MAX_LINE_ERRORS:
+                more = len(errors) - MAX_LINE_ERRORS
+                shown.append(
+                    ngettext("…and %(n)s more line is not a web address.", "…and %(n)s more lines are not web addresses.", more)
+                    % {"n": more}
+                )
+            raise forms.ValidationError(shown)
+        return [(reported, canonical) for canonical, reported in seen.items()]
+
+
+def _reason(exc: NotAWebAddress) -> str:
+    # The canonicaliser speaks English to developers; the public sees translated reasons.
+    text = str(exc)
+    if text.startswith("only http and https"):
+        return str(_("only web addresses starting with http:// or https:// can be reported"))
+    if "longer than" in text:
+        return str(_("the address is longer than %(max)s characters") % {"max": MAX_URL_LENGTH})
+    if "spaces or control" in text:
+        return str(_("the address contains spaces or characters that cannot be in a web address"))
+    return str(_("this is not a web address"))

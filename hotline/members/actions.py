@@ -1,0 +1,72 @@
+"""Members and their API keys. Each action is one transaction with its audit event."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from hotline.audit.actions import SYSTEM, member_actor, record_event
+from hotline.members.keys import generate_key, secret_digest
+from hotline.members.models import ApiKey, Member, MemberKind, Scope
+
+
+@transaction.atomic
+def create_member(
+    *, name: str, kind: MemberKind, country: str = "", is_demo: bool = False, actor: str = SYSTEM
+) -> Member:
+    """Register a member organisation. Audits `members.member_created`."""
+    member = Member.objects.create(name=name, kind=kind, country=country, is_demo=is_demo)
+    record_event(actor=actor, action="members.member_created", target=member, data={"name": name, "kind": kind.value})
+    return member
+
+
+@transaction.atomic
+def issue_api_key(
+    *,
+    member: Member,
+    scopes: list[Scope],
+    label: str = "",
+    expires_at: datetime | None = None,
+    actor: str = SYSTEM,
+) -> tuple[ApiKey, str]:
+    """Issue a key and return it with its plaintext, which is never stored or shown again.
+
+    Audits `members.key_issued` with the prefix and scopes (never the secret).
+    """
+    new = generate_key()
+    key = ApiKey.objects.create(
+        member=member,
+        label=label,
+        prefix=new.prefix,
+        secret_sha256=secret_digest(new.secret),
+        scopes=[scope.value for scope in scopes],
+        expires_at=expires_at,
+    )
+    record_event(
+        actor=actor,
+        action="members.key_issued",
+        target=key,
+        data={"member": member.pk, "prefix": new.prefix, "scopes": key.scopes},
+    )
+    return key, new.plaintext
+
+
+@transaction.atomic
+def revoke_api_key(*, key: ApiKey, actor: str = SYSTEM) -> ApiKey:
+    """Revoke a key at once. Audits `members.key_revoked`. Revoking twice changes nothing."""
+    key = ApiKey.objects.select_for_update().get(pk=key.pk)
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+        record_event(actor=actor, action="members.key_revoked", target=key, data={"prefix": key.prefix})
+    return key
+
+
+def touch_api_key(key: ApiKey) -> None:
+    """Note when a key was last used (bookkeeping, not a state change worth an audit event)."""
+    ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+
+
+__all__ = ["create_member", "issue_api_key", "member_actor", "revoke_api_key", "touch_api_key"]

@@ -1,0 +1,28 @@
+"""URL map: public portals under /<portal>/<lang>/, staff under /staff/, API under /api/v1/."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django_otp.admin import OTPAdminSite
+
+from hotline.api import api
+from hotline.core import views as core_views
+from hotline.portals.routing import portal_home
+
+# The Django admin asks for the TOTP code too: no staff page without MFA.
+admin.site.__class__ = OTPAdminSite
+admin.site.site_header = "Hotline administration"
+
+handler400 = core_views.bad_request
+handler403 = core_views.permission_denied
+handler404 = core_views.page_not_found
+handler500 = core_views.server_error
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("staff/", include("hotline.accounts.urls")),
+    path("staff/", include("hotline.assessment.urls")),
+    path("api/v1/", api.urls),
+    path("<slug:portal_code>/", portal_home, name="portal-home"),
+    path("", include("hotline.intake.urls")),
+]
