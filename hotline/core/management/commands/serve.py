@@ -44,10 +44,12 @@ class Command(BaseCommand):
             "--access-logfile", "-",
             "--access-logformat", '%(t)s "%(r)s" %(s)s %(b)s %(M)sms',
         ]  # fmt: skip
-        children = [subprocess.Popen(web, env=os.environ.copy())]
+        # Own sessions: a terminal's Ctrl-C reaches only this process, which then stops each child
+        # once, gracefully (a second signal would make the task worker abandon its task).
+        children = [subprocess.Popen(web, env=os.environ.copy(), start_new_session=True)]
         if not options["no_worker"]:
             worker = [python, "-m", "hotline.cli", "worker"]
-            children.append(subprocess.Popen(worker, env=os.environ.copy()))
+            children.append(subprocess.Popen(worker, env=os.environ.copy(), start_new_session=True))
         self.stdout.write(f"Hotline on http://{options['bind']}/ (Ctrl-C to stop)")
 
         stopping = False
