@@ -209,11 +209,6 @@ LOGGING = {
     },
 }
 
-EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-EMAIL_HOST = env_str("HOTLINE_EMAIL_HOST", "127.0.0.1")
-EMAIL_PORT = env_int("HOTLINE_EMAIL_PORT", 25)
-DEFAULT_FROM_EMAIL = env_str("HOTLINE_FROM_EMAIL", "hotline@localhost")
-
 # Demo credentials are printed by `hotline loaddemo` and only accepted while DEBUG is on.
 HOTLINE_DEMO_ACCOUNTS_ENABLED = DEBUG
 AUTHENTICATION_BACKENDS = ["hotline.accounts.backends.StaffBackend"]

@@ -1,0 +1,92 @@
+"""Shared actors for the whole suite, in the manner of healthchecks' BaseTestCase.
+
+The portals come from the same launch files `hotline loaddemo` uses; "alice" is an analyst on
+Tunisia with a TOTP device, "bob" an analyst on Morocco only, "isp" a member with a feed key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from hotline.accounts.actions import add_totp_device, create_staff_user, grant_portal_roles
+from hotline.accounts.models import Role, StaffUser
+from hotline.members.actions import create_member, issue_api_key
+from hotline.members.models import ApiKey, MemberKind, Scope
+from hotline.portals.actions import launch_portal
+from hotline.portals.models import Portal
+from hotline.portals.spec import DEMO_SPEC_DIR, load_portal_spec
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class Analyst:
+    user: StaffUser
+    device: TOTPDevice
+
+    def code(self) -> str:
+        return f"{totp(self.device.bin_key, step=self.device.step, digits=self.device.digits):06d}"
+
+
+@dataclass
+class MemberKey:
+    key: ApiKey
+    plaintext: str
+
+    @property
+    def header(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.plaintext}"}
+
+
+@pytest.fixture
+def tn(db: None) -> Portal:
+    portal, _ = launch_portal(load_portal_spec(DEMO_SPEC_DIR / "tn.toml"))
+    return portal
+
+
+@pytest.fixture
+def ma(db: None) -> Portal:
+    portal, _ = launch_portal(load_portal_spec(DEMO_SPEC_DIR / "ma.toml"))
+    return portal
+
+
+def make_analyst(username: str, portals: list[str]) -> Analyst:
+    user = create_staff_user(username=username, password=PASSWORD)
+    grant_portal_roles(user=user, portal_codes=portals, role=Role.ANALYST)
+    return Analyst(user=user, device=add_totp_device(user=user))
+
+
+@pytest.fixture
+def alice(tn: Portal) -> Analyst:
+    return make_analyst("alice", ["tn"])
+
+
+@pytest.fixture
+def bob(ma: Portal) -> Analyst:
+    return make_analyst("bob", ["ma"])
+
+
+def sign_in(client: Client, analyst: Analyst) -> None:
+    response = client.post(
+        "/staff/login/",
+        {"username": analyst.user.username, "password": PASSWORD, "otp_token": analyst.code()},
+    )
+    assert response.status_code == 302, response.content.decode()[:500]
+
+
+@pytest.fixture
+def alice_client(client: Client, alice: Analyst) -> Client:
+    sign_in(client, alice)
+    return client
+
+
+@pytest.fixture
+def isp(db: None) -> MemberKey:
+    member = create_member(name="Example ISP", kind=MemberKind.ISP, country="TN")
+    key, plaintext = issue_api_key(member=member, scopes=[Scope.URLLIST_READ])
+    return MemberKey(key, plaintext)
