@@ -1,0 +1,148 @@
+"""The analyst's queue: one case per URL, claimed by one analyst, assessed, gone."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from hotline.assessment import actions
+from hotline.assessment.models import Assessment, Claim, Outcome
+from hotline.audit.models import AuditEvent
+from hotline.cases.models import Case, CaseStatus
+from hotline.core.classification import Category
+from hotline.intake.actions import file_report
+from hotline.portals.models import Portal
+from hotline.urllist.models import UrlListEntry
+from tests.conftest import Analyst, make_analyst, sign_in
+
+
+def report(portal: Portal, *urls: str) -> list[Case]:
+    filed = file_report(portal=portal, language="fr", urls=[(url, url) for url in urls])
+    return [item.case for item in filed.items.order_by("position")]
+
+
+def test_empty_queue_says_so(alice_client: Client) -> None:
+    assert "The queue is empty" in alice_client.get("/staff/").content.decode()
+
+
+def test_queue_shows_one_case_per_reported_url(alice_client: Client, tn: Portal) -> None:
+    one, two = report(tn, "http://one.example/", "http://two.example/")
+    page = alice_client.get("/staff/").content.decode()
+    assert f"Assess case #{one.pk}" in page and f"Assess case #{two.pk}" in page
+    assert "2 cases awaiting assessment" in page
+
+
+def test_queue_shows_only_the_analysts_portals(client: Client, alice: Analyst, bob: Analyst, tn: Portal, ma: Portal) -> None:
+    (tn_case,) = report(tn, "http://tunisia.example/")
+    (ma_case,) = report(ma, "http://morocco.example/")
+    sign_in(client, bob)
+    page = client.get("/staff/").content.decode()
+    assert f"#{ma_case.pk}" in page and f"#{tn_case.pk}" not in page
+    assert client.get(f"/staff/cases/{tn_case.pk}/").status_code == 404
+    assert client.post(f"/staff/cases/{tn_case.pk}/claim/").status_code == 404
+
+
+def test_claim_assess_and_the_case_leaves_the_queue(alice_client: Client, alice: Analyst, tn: Portal) -> None:
+    case, other = report(tn, "http://one.example/", "http://two.example/")
+    response = alice_client.post(f"/staff/cases/{case.pk}/claim/")
+    assert response["Location"] == f"/staff/cases/{case.pk}/"
+    assert "http://one.example/" in alice_client.get(f"/staff/cases/{case.pk}/").content.decode()
+    response = alice_client.post(f"/staff/cases/{case.pk}/", {"decision": "B"})
+    assert response.status_code == 302
+    page = alice_client.get("/staff/").content.decode()
+    assert f"Case {case.pk} assessed as Category B." in page
+    assert f"#{case.pk}<" not in page and f"#{other.pk}<" in page
+    case.refresh_from_db()
+    assert case.status == CaseStatus.CONFIRMED and case.category == "B"
+    entry = UrlListEntry.objects.get(case=case)
+    assert entry.url == "http://one.example/" and entry.category == "B"
+    assert not Claim.objects.exists()
+    actions_logged = list(AuditEvent.objects.values_list("action", flat=True))
+    for action in ["assessment.case_claimed", "assessment.assessment_made", "cases.case_resolved", "urllist.entry_added"]:
+        assert action in actions_logged
+
+
+def test_not_csam_does_not_reach_the_url_list(alice_client: Client, tn: Portal) -> None:
+    (case,) = report(tn, "http://benign.example/")
+    alice_client.post(f"/staff/cases/{case.pk}/claim/")
+    alice_client.post(f"/staff/cases/{case.pk}/", {"decision": "not_confirmed"})
+    case.refresh_from_db()
+    assert case.status == CaseStatus.NOT_CONFIRMED and case.category == ""
+    assert not UrlListEntry.objects.exists()
+
+
+def test_assessment_without_a_decision_says_what_to_choose(alice_client: Client, tn: Portal) -> None:
+    (case,) = report(tn, "http://one.example/")
+    alice_client.post(f"/staff/cases/{case.pk}/claim/")
+    response = alice_client.post(f"/staff/cases/{case.pk}/", {"decision": "Z"})
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    assert not Assessment.objects.exists()
+
+
+def test_assessing_without_a_claim_is_refused(alice_client: Client, tn: Portal) -> None:
+    (case,) = report(tn, "http://one.example/")
+    response = alice_client.post(f"/staff/cases/{case.pk}/", {"decision": "A"}, follow=True)
+    assert "Claim the case before assessing it." in response.content.decode()
+    assert not Assessment.objects.exists()
+
+
+def test_a_claimed_case_is_hidden_from_other_analysts(client: Client, alice: Analyst, tn: Portal) -> None:
+    (case,) = report(tn, "http://one.example/")
+    actions.claim_case(case=case, analyst=alice.user)
+    carol = make_analyst("carol", ["tn"])
+    sign_in(client, carol)
+    assert f"#{case.pk}<" not in client.get("/staff/").content.decode()
+    response = client.post(f"/staff/cases/{case.pk}/claim/", follow=True)
+    assert "Another analyst is assessing this case." in response.content.decode()
+
+
+def test_a_stale_claim_can_be_taken_over(alice: Analyst, tn: Portal) -> None:
+    (case,) = report(tn, "http://one.example/")
+    claim = actions.claim_case(case=case, analyst=alice.user)
+    Claim.objects.filter(pk=claim.pk).update(claimed_at=timezone.now() - timedelta(hours=1))
+    carol = make_analyst("carol", ["tn"])
+    assert actions.claim_case(case=case, analyst=carol.user).analyst == carol.user
+
+
+def test_released_case_returns_to_the_queue(alice_client: Client, tn: Portal) -> None:
+    (case,) = report(tn, "http://one.example/")
+    alice_client.post(f"/staff/cases/{case.pk}/claim/")
+    alice_client.post(f"/staff/cases/{case.pk}/release/")
+    assert not Claim.objects.exists()
+    assert f"Assess case #{case.pk}" in alice_client.get("/staff/").content.decode()
+
+
+def test_assessed_case_cannot_be_assessed_again(alice: Analyst, tn: Portal) -> None:
+    (case,) = report(tn, "http://one.example/")
+    actions.claim_case(case=case, analyst=alice.user)
+    actions.record_assessment(case=case, analyst=alice.user, outcome=Outcome.CONFIRMED, category=Category.A)
+    with pytest.raises(actions.AssessmentRefused, match="already been assessed"):
+        actions.claim_case(case=case, analyst=alice.user)
+
+
+def test_confirmed_without_category_is_refused(alice: Analyst, tn: Portal) -> None:
+    (case,) = report(tn, "http://one.example/")
+    actions.claim_case(case=case, analyst=alice.user)
+    with pytest.raises(actions.AssessmentRefused, match="Choose a category"):
+        actions.record_assessment(case=case, analyst=alice.user, outcome=Outcome.CONFIRMED, category=None)
+    assert not Assessment.objects.exists()
+
+
+def test_known_url_reported_again_skips_the_queue(alice_client: Client, alice: Analyst, tn: Portal) -> None:
+    (case,) = report(tn, "http://one.example/")
+    actions.claim_case(case=case, analyst=alice.user)
+    actions.record_assessment(case=case, analyst=alice.user, outcome=Outcome.CONFIRMED, category=Category.C)
+    (again,) = report(tn, "http://one.example/")
+    assert again.pk == case.pk and again.status == CaseStatus.CONFIRMED
+    assert "The queue is empty" in alice_client.get("/staff/").content.decode()
+
+
+def test_staff_post_without_csrf_is_refused(alice: Analyst, tn: Portal) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice.user)
+    (case,) = report(tn, "http://one.example/")
+    assert client.post(f"/staff/cases/{case.pk}/claim/").status_code == 403
