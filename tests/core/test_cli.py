@@ -1,0 +1,116 @@
+"""The `hotline` console script as an operator uses it: a fresh SQLite database in a temp dir."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+HOTLINE = Path(sys.executable).parent / "hotline"
+
+
+@pytest.fixture(scope="module")
+def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    path = tmp_path_factory.mktemp("var")
+    migrate = run("migrate", "--no-input", var=path)
+    assert migrate.returncode == 0, migrate.stderr
+    yield path
+
+
+def environment(var: Path) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("HOTLINE_", "DJANGO_"))}
+    return {**clean, "HOTLINE_DEBUG": "1", "HOTLINE_VAR_DIR": str(var)}
+
+
+def run(*args: str, var: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(HOTLINE), *args], env=environment(var), capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_console_script_is_installed_in_the_venv() -> None:
+    assert HOTLINE.exists()
+
+
+def test_loaddemo_prints_credentials_once_and_is_idempotent(var_dir: Path) -> None:
+    first = run("loaddemo", var=var_dir)
+    assert first.returncode == 0, first.stderr
+    assert re.search(r"^Demo member API key: hlk_[0-9a-f]{12}_\S{20,}$", first.stdout, re.M)
+    assert re.search(r"otpauth://totp/Hotline%3Ademo-analyst\?secret=[A-Z2-7]+", first.stdout)
+    assert re.search(r"^  password: \S{12,}$", first.stdout, re.M)
+    second = run("loaddemo", var=var_dir)
+    assert second.returncode == 0
+    assert "Demo member API key" not in second.stdout and "already exist" in second.stdout
+    verify = run("audit", "verify", var=var_dir)
+    assert verify.returncode == 0 and "Audit chain intact" in verify.stdout
+
+
+def test_loaddemo_warns_when_demo_accounts_would_be_refused(tmp_path: Path) -> None:
+    env = {**environment(tmp_path), "HOTLINE_DEBUG": "0", "HOTLINE_SECRET_KEY": "k" * 60}
+    run_ = subprocess.run([str(HOTLINE), "migrate", "-v0"], env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert run_.returncode == 0, run_.stderr
+    out = subprocess.run([str(HOTLINE), "loaddemo"], env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert "HOTLINE_DEBUG is off: these demo accounts will be refused." in out.stdout
+
+
+def test_serve_runs_web_and_worker_and_ctrl_c_stops_both(var_dir: Path) -> None:
+    port = free_port()
+    server = subprocess.Popen(
+        [str(HOTLINE), "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        env=environment(var_dir),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 40
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                    assert response.status == 200
+                    break
+            except (urllib.error.URLError, ConnectionError):
+                assert time.monotonic() < deadline, "server did not answer within 40 s"
+                time.sleep(0.3)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/hotline/hotline.css", timeout=5) as css:
+            assert css.status == 200  # the server serves its own static files
+        children = children_of(server.pid)
+        assert len(children) == 2  # gunicorn master and the task worker
+        server.send_signal(signal.SIGINT)
+        output, _ = server.communicate(timeout=30)
+    finally:
+        if server.poll() is None:
+            server.kill()
+    assert server.returncode == 0, output
+    assert "Hotline stopped." in output
+    for pid in children:
+        assert not Path(f"/proc/{pid}").exists(), f"child {pid} still running"
+    assert "127.0.0.1 " not in output.split("Hotline on")[1]  # no client address in the access log

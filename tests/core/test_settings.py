@@ -1,0 +1,88 @@
+"""Settings come from the environment, safe by default, and say what is wrong."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from hotline.core.env import env_bool, env_int, env_list, env_secret
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("HOTLINE_", "DJANGO_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "hotline.cli", *args],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "hotline.settings", **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_env_bool_names_the_variable_on_a_bad_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOTLINE_X", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="HOTLINE_X='maybe' is not a yes/no value"):
+        env_bool("HOTLINE_X", default=False)
+    monkeypatch.setenv("HOTLINE_X", "Yes")
+    assert env_bool("HOTLINE_X", default=False) is True
+
+
+def test_env_int_and_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOTLINE_N", "twelve")
+    with pytest.raises(ImproperlyConfigured, match="not a whole number"):
+        env_int("HOTLINE_N", 1)
+    monkeypatch.setenv("HOTLINE_L", "a.example, b.example,")
+    assert env_list("HOTLINE_L", []) == ["a.example", "b.example"]
+
+
+def test_secret_can_come_from_a_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    secret = tmp_path / "key"
+    secret.write_text("s3cret\n")
+    monkeypatch.setenv("HOTLINE_K_FILE", str(secret))
+    assert env_secret("HOTLINE_K") == "s3cret"
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
+    result = run_manage("check", env={"HOTLINE_VAR_DIR": str(tmp_path)})
+    assert result.returncode == 2
+    assert "HOTLINE_SECRET_KEY is not set" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_deploy_check_is_clean_with_production_variables(tmp_path: Path) -> None:
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env={
+            "HOTLINE_SECRET_KEY": "x7" * 30 + "production-like-secret-key",
+            "HOTLINE_ALLOWED_HOSTS": "portal.example",
+            "HOTLINE_VAR_DIR": str(tmp_path),
+        },
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
+
+
+def test_debug_is_off_by_default() -> None:
+    from django.conf import settings
+
+    assert settings.DEBUG is False
+    assert settings.SESSION_COOKIE_HTTPONLY and settings.X_FRAME_OPTIONS == "DENY"
+
+
+def test_pages_carry_a_strict_content_security_policy(client: object, db: None) -> None:
+    response = client.get("/healthz")  # type: ignore[attr-defined]
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
+    assert "http" not in policy  # nothing allowed from other sites

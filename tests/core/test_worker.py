@@ -1,0 +1,60 @@
+"""Background work: tasks queued in the database run in `hotline worker`; periodic jobs are due once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django_tasks_db.models import DBTaskResult
+
+from hotline.audit.tasks import verify_audit_chain
+from hotline.core.models import PeriodicJobRun
+from hotline.core.periodic import PERIODIC_JOBS, PeriodicJob
+from hotline.core.scheduler import enqueue_due_jobs
+
+
+@pytest.fixture
+def database_tasks(settings: object) -> None:
+    settings.TASKS = {  # type: ignore[attr-defined]
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_runs_a_queued_task_to_success(database_tasks: None) -> None:
+    result = verify_audit_chain.enqueue()
+    assert DBTaskResult.objects.get(id=result.id).status == "READY"
+    call_command("worker", "--batch", stdout=StringIO(), stderr=StringIO())
+    row = DBTaskResult.objects.get(id=result.id)
+    assert row.status == "SUCCESSFUL"
+    assert row.return_value == {"intact": True, "checked": 0, "problem": ""}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_batch_enqueues_and_runs_due_periodic_jobs(database_tasks: None) -> None:
+    call_command("worker", "--batch", stdout=StringIO(), stderr=StringIO())
+    names = {job.name for job in PERIODIC_JOBS}
+    assert set(PeriodicJobRun.objects.values_list("name", flat=True)) == names
+    assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == len(names)
+
+
+def test_periodic_job_is_enqueued_once_per_period(db: None, database_tasks: None) -> None:
+    job = PeriodicJob("test", "hotline.audit.tasks.verify_audit_chain", timedelta(hours=1), "test")
+    assert enqueue_due_jobs((job,)) == ["test"]
+    assert enqueue_due_jobs((job,)) == []
+    PeriodicJobRun.objects.filter(name="test").update(
+        last_enqueued_at=PeriodicJobRun.objects.get(name="test").last_enqueued_at - timedelta(hours=2)
+    )
+    assert enqueue_due_jobs((job,)) == ["test"]
+    assert DBTaskResult.objects.count() == 2
+
+
+def test_every_periodic_job_names_a_real_task() -> None:
+    from django.tasks import Task
+    from django.utils.module_loading import import_string
+
+    for job in PERIODIC_JOBS:
+        assert isinstance(import_string(job.task), Task), job.name
+        assert job.why
