@@ -173,7 +173,9 @@ SECURE_HSTS_SECONDS = env_int("HOTLINE_HSTS_SECONDS", 0 if DEBUG else 31_536_000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env_bool("HOTLINE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+# same-origin, not no-referrer: with no-referrer Chromium sends "Origin: null" on form posts,
+# which CSRF origin checking must refuse. Other sites still get no referrer.
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env_bool("HOTLINE_PROXY_SSL_HEADER", default=False):
