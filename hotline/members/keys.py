@@ -48,7 +48,8 @@ def check_key(plaintext: str | None, *, scope: str) -> ApiKey:
         raise KeyRefused(
             401, "missing_key", "No API key was sent. Send it as 'Authorization: Bearer <key>'."
         )
-    parts = plaintext.strip().split("_")
+    # The secret is URL-safe base64 and may itself contain "_": split at the first two only.
+    parts = plaintext.strip().split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_PREFIX:
         raise KeyRefused(
             401, "malformed_key", "The API key is not in the form hlk_<prefix>_<secret>. Check for a copying error."

@@ -71,7 +71,7 @@ def test_report_assess_and_block(page: Page, live_server: object, settings: obje
     # 4. The ISP fetches the URL list with its key and finds the URL, category and version.
     api = page.context.request
     feed = api.get(f"{base}/api/v1/urllist?format=json", headers={"Authorization": f"Bearer {demo.api_key}"})
-    assert feed.status == 200
+    assert feed.status == 200, feed.text()
     body = feed.json()
     assert body["version"] >= 1
     assert {"url": URL_ONE, "category": "B"}.items() <= body["entries"][0].items()
