@@ -1,4 +1,7 @@
-"""The JSON API under /api/v1/ (django-ninja). Every error is JSON: {"error": ..., "message": ...}."""
+"""The JSON API under /api/v1/ (django-ninja).
+
+Every error is JSON: {"error": <code>, "message": <what to do>}.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +27,9 @@ api.add_router("/", urllist_router)
 
 @api.exception_handler(KeyRefused)
 def key_refused(request: HttpRequest, exc: KeyRefused) -> HttpResponse:
-    response = api.create_response(request, {"error": exc.code, "message": exc.message}, status=exc.status)
+    response = api.create_response(
+        request, {"error": exc.code, "message": exc.message}, status=exc.status
+    )
     if exc.status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="hotline"'
     return response
@@ -41,13 +46,19 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return api.create_response(request, {"error": "bad_request", "message": str(exc)}, status=exc.status_code)
+    return api.create_response(
+        request, {"error": "bad_request", "message": str(exc)}, status=exc.status_code
+    )
 
 
 @api.exception_handler(ValidationError)
 def invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return api.create_response(
         request,
-        {"error": "invalid", "message": "Some parameters are not valid; see details.", "details": exc.errors},
+        {
+            "error": "invalid",
+            "message": "Some parameters are not valid; see details.",
+            "details": exc.errors,
+        },
         status=422,
     )

@@ -6,10 +6,12 @@ tests exercise what runs. The database comes from HOTLINE_DATABASE_URL like in p
 
 import os
 
-os.environ.setdefault("HOTLINE_SECRET_KEY", "tests-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
+os.environ.setdefault(
+    "HOTLINE_SECRET_KEY", "tests-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+)
 os.environ.setdefault("HOTLINE_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 
-from hotline.settings import *  # noqa: E402, F403
+from hotline.settings import *  # noqa: F403
 
 # The test servers speak plain HTTP on loopback.
 SECURE_SSL_REDIRECT = False

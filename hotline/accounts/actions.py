@@ -57,7 +57,9 @@ def grant_portal_roles(
 
 
 @transaction.atomic
-def add_totp_device(*, user: StaffUser, name: str = "authenticator", actor: str = SYSTEM) -> TOTPDevice:
+def add_totp_device(
+    *, user: StaffUser, name: str = "authenticator", actor: str = SYSTEM
+) -> TOTPDevice:
     """Enrol a TOTP authenticator for `user`. Audits `accounts.mfa_enrolled` (never the key)."""
     device = TOTPDevice.objects.create(user=user, name=name, confirmed=True)
     record_event(actor=actor, action="accounts.mfa_enrolled", target=user, data={"device": name})

@@ -27,7 +27,9 @@ class StaffUser(AbstractUser):
 
 class PortalRole(models.Model):
     user = models.ForeignKey(StaffUser, on_delete=models.CASCADE, related_name="portal_roles")
-    portal = models.ForeignKey("portals.Portal", on_delete=models.CASCADE, related_name="staff_roles")
+    portal = models.ForeignKey(
+        "portals.Portal", on_delete=models.CASCADE, related_name="staff_roles"
+    )
     role = models.CharField(max_length=32, choices=Role.choices)
     granted_at = models.DateTimeField(auto_now_add=True)
 

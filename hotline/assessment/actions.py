@@ -47,7 +47,10 @@ def claim_case(*, case: Case, analyst: StaffUser) -> Claim:
         claim.claimed_at = now
         claim.save(update_fields=["analyst", "claimed_at"])
     record_event(
-        actor=staff_actor(analyst), action="assessment.case_claimed", target=case, portal=case.portal.code
+        actor=staff_actor(analyst),
+        action="assessment.case_claimed",
+        target=case,
+        portal=case.portal.code,
     )
     return claim
 
@@ -58,7 +61,10 @@ def release_case(*, case: Case, analyst: StaffUser) -> None:
     deleted, _ = Claim.objects.filter(case=case, analyst=analyst).delete()
     if deleted:
         record_event(
-            actor=staff_actor(analyst), action="assessment.case_released", target=case, portal=case.portal.code
+            actor=staff_actor(analyst),
+            action="assessment.case_released",
+            target=case,
+            portal=case.portal.code,
         )
 
 
@@ -98,6 +104,12 @@ def record_assessment(
     )
     resolve_case(case=case, confirmed=confirmed, category=category, actor=actor)
     if confirmed and category is not None:
-        add_to_url_list(url=case.canonical_url, category=category, case=case, actor=actor, portal=case.portal.code)
+        add_to_url_list(
+            url=case.canonical_url,
+            category=category,
+            case_id=case.pk,
+            actor=actor,
+            portal=case.portal.code,
+        )
     claim.delete()
     return assessment

@@ -20,7 +20,12 @@ class AssessmentForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose a category, or 'Not child sexual abuse material'."},
     )
-    notes = forms.CharField(label="Notes (optional)", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(
+        label="Notes (optional)",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
     def outcome_and_category(self) -> tuple[Outcome, Category | None]:
         decision = self.cleaned_data["decision"]

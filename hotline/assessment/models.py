@@ -18,7 +18,9 @@ class Claim(models.Model):
     """One analyst at a time works on a case; others do not see it in their queue."""
 
     case = models.OneToOneField("cases.Case", on_delete=models.CASCADE, related_name="claim")
-    analyst = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="claims")
+    analyst = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="claims"
+    )
     claimed_at = models.DateTimeField()
 
     def __str__(self) -> str:
@@ -35,7 +37,9 @@ class Outcome(models.TextChoices):
 
 class Assessment(models.Model):
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="assessments")
-    analyst = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assessments")
+    analyst = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assessments"
+    )
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
     category = models.CharField(max_length=1, choices=Category.choices, blank=True)
     notes = models.TextField(blank=True)

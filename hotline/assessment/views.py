@@ -1,4 +1,4 @@
-"""The analyst UI under /staff/: the queue, a case, and the assessment form. Thin: actions decide."""
+"""The analyst UI under /staff/: the queue, a case, the assessment form. Thin: actions decide."""
 
 from __future__ import annotations
 
@@ -30,7 +30,9 @@ def _analyst(request: HttpRequest) -> StaffUser:
 def _visible_case(request: HttpRequest, case_id: int) -> Case:
     # A case on a portal the analyst has no role on is "not found", not "forbidden".
     return get_object_or_404(
-        Case.objects.select_related("portal"), pk=case_id, portal_id__in=assessable_portal_ids(_analyst(request))
+        Case.objects.select_related("portal"),
+        pk=case_id,
+        portal_id__in=assessable_portal_ids(_analyst(request)),
     )
 
 
@@ -64,27 +66,31 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _visible_case(request, case_id)
     holds_claim = Claim.objects.filter(case=case, analyst=_analyst(request)).exists()
     form = AssessmentForm(request.POST or None)
-    if request.method == "POST":
-        if form.is_valid():
-            outcome, category = form.outcome_and_category()
-            try:
-                actions.record_assessment(
-                    case=case,
-                    analyst=_analyst(request),
-                    outcome=outcome,
-                    category=category,
-                    notes=form.cleaned_data["notes"],
-                )
-            except actions.AssessmentRefused as exc:
-                messages.error(request, str(exc))
-                return HttpResponseRedirect(reverse("assessment:queue"))
-            label = f"Category {category.value}" if category else "not child sexual abuse material"
-            messages.success(request, f"Case {case.pk} assessed as {label}.")
+    if request.method == "POST" and form.is_valid():
+        outcome, category = form.outcome_and_category()
+        try:
+            actions.record_assessment(
+                case=case,
+                analyst=_analyst(request),
+                outcome=outcome,
+                category=category,
+                notes=form.cleaned_data["notes"],
+            )
+        except actions.AssessmentRefused as exc:
+            messages.error(request, str(exc))
             return HttpResponseRedirect(reverse("assessment:queue"))
+        label = f"Category {category.value}" if category else "not child sexual abuse material"
+        messages.success(request, f"Case {case.pk} assessed as {label}.")
+        return HttpResponseRedirect(reverse("assessment:queue"))
     return render(
         request,
         "assessment/case.html",
-        {"case": case, "form": form, "holds_claim": holds_claim, "items": case.report_items.order_by("-pk")[:20]},
+        {
+            "case": case,
+            "form": form,
+            "holds_claim": holds_claim,
+            "items": case.report_items.order_by("-pk")[:20],
+        },
         status=400 if request.method == "POST" else 200,
     )
 

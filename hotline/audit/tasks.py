@@ -18,5 +18,9 @@ def verify_audit_chain() -> dict[str, Any]:
     report = verify_chain()
     if report.problem is not None:
         logger.error("Audit chain broken: %s", report.problem.message)
-        return {"intact": False, "checked": report.events_checked, "problem": report.problem.message}
+        return {
+            "intact": False,
+            "checked": report.events_checked,
+            "problem": report.problem.message,
+        }
     return {"intact": True, "checked": report.events_checked, "problem": ""}

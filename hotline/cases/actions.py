@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -10,12 +10,11 @@ from hotline.audit.actions import record_event
 from hotline.cases.models import Case, CaseStatus
 from hotline.core.classification import Category
 from hotline.core.hashing import url_digest
+from hotline.portals.models import Portal
 
 
 @transaction.atomic
-def open_or_attach_case(
-    *, canonical_url: str, portal: models.Model, actor: str
-) -> tuple[Case, bool]:
+def open_or_attach_case(*, canonical_url: str, portal: Portal, actor: str) -> tuple[Case, bool]:
     """The case for `canonical_url`, opened if new; a known URL attaches to its case.
 
     A URL already confirmed stays confirmed and does not go back to the queue: it is resolved
@@ -26,11 +25,13 @@ def open_or_attach_case(
         url_sha256=url_digest(canonical_url),
         defaults={"canonical_url": canonical_url, "portal": portal, "report_count": 1},
     )
-    code = str(getattr(portal, "code", ""))
+    code = portal.code
     if created:
         record_event(actor=actor, action="cases.case_opened", target=case, portal=code)
         return case, True
-    Case.objects.filter(pk=case.pk).update(report_count=F("report_count") + 1, priority=F("priority") + 1)
+    Case.objects.filter(pk=case.pk).update(
+        report_count=F("report_count") + 1, priority=F("priority") + 1
+    )
     case.refresh_from_db()
     record_event(
         actor=actor,
@@ -43,9 +44,7 @@ def open_or_attach_case(
 
 
 @transaction.atomic
-def resolve_case(
-    *, case: Case, confirmed: bool, category: Category | None, actor: str
-) -> Case:
+def resolve_case(*, case: Case, confirmed: bool, category: Category | None, actor: str) -> Case:
     """Record the outcome of an assessment on the case; it leaves the queue.
 
     Audits `cases.case_resolved` with the outcome and category.

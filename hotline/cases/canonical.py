@@ -107,9 +107,7 @@ def canonicalise_url(text: str) -> str:
         raise NotAWebAddress("the address is malformed (check the host and port)") from None
     scheme = parts.scheme.lower()
     if scheme not in ALLOWED_SCHEMES:
-        raise NotAWebAddress(
-            f"only http and https addresses can be reported, not '{scheme}:'"
-        )
+        raise NotAWebAddress(f"only http and https addresses can be reported, not '{scheme}:'")
     host = _canonical_host(parts.hostname or "")
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     path = _remove_dot_segments(_normalise_escapes(parts.path or "/", _PATH_SAFE))

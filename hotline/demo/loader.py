@@ -37,7 +37,10 @@ def load_demo() -> DemoCredentials | None:
     """
     for code in DEMO_PORTALS:
         launch_portal(load_portal_spec(DEMO_SPEC_DIR / f"{code}.toml"))
-    if StaffUser.objects.filter(username=DEMO_ANALYST).exists() or Member.objects.filter(name=DEMO_MEMBER).exists():
+    if (
+        StaffUser.objects.filter(username=DEMO_ANALYST).exists()
+        or Member.objects.filter(name=DEMO_MEMBER).exists()
+    ):
         return None
     password = secrets.token_urlsafe(12)
     analyst = create_staff_user(username=DEMO_ANALYST, password=password, is_demo=True)

@@ -46,6 +46,10 @@ def file_report(
     for position, (reported, canonical) in enumerate(urls, start=1):
         case, _ = open_or_attach_case(canonical_url=canonical, portal=portal, actor=PUBLIC)
         ReportItem.objects.create(
-            report=report, position=position, reported_url=reported, canonical_url=canonical, case=case
+            report=report,
+            position=position,
+            reported_url=reported,
+            canonical_url=canonical,
+            case=case,
         )
     return report

@@ -1,4 +1,4 @@
-"""The public report form: URLs one per line, checked line by line with reasons people can act on."""
+"""The public report form: URLs one per line, each checked, with reasons people can act on."""
 
 from __future__ import annotations
 
@@ -24,7 +24,9 @@ class ReportForm(forms.Form):
             _("Copy the full address from your browser's address bar. Up to {max} addresses."),
             max=MAX_URLS_PER_REPORT,
         ),
-        widget=forms.Textarea(attrs={"rows": 6, "dir": "ltr", "spellcheck": "false", "autocomplete": "off"}),
+        widget=forms.Textarea(
+            attrs={"rows": 6, "dir": "ltr", "spellcheck": "false", "autocomplete": "off"}
+        ),
         error_messages={"required": _("Enter at least one web address.")},
         strip=False,
     )
@@ -40,15 +42,16 @@ class ReportForm(forms.Form):
         """[(as reported, canonical)], de-duplicated by canonical form, in the order given."""
         raw: str = self.cleaned_data["urls"]
         if len(raw) > MAX_URLS_FIELD_LENGTH:
-            lines = raw.count("\n") + 1
             raise forms.ValidationError(
                 _(
                     "That is too much text to report at once (%(lines)s lines). "
                     "Report at most %(max)s addresses at a time."
                 ),
-                params={"lines": lines, "max": MAX_URLS_PER_REPORT},
+                params={"lines": raw.count("\n") + 1, "max": MAX_URLS_PER_REPORT},
             )
-        lines = [(n, line.strip()) for n, line in enumerate(raw.splitlines(), start=1) if line.strip()]
+        lines = [
+            (n, line.strip()) for n, line in enumerate(raw.splitlines(), start=1) if line.strip()
+        ]
         if not lines:
             raise forms.ValidationError(_("Enter at least one web address."))
         if len(lines) > MAX_URLS_PER_REPORT:
@@ -70,7 +73,11 @@ class ReportForm(forms.Form):
             if len(errors) > MAX_LINE_ERRORS:
                 more = len(errors) - MAX_LINE_ERRORS
                 shown.append(
-                    ngettext("…and %(n)s more line is not a web address.", "…and %(n)s more lines are not web addresses.", more)
+                    ngettext(
+                        "…and %(n)s more line is not a web address.",
+                        "…and %(n)s more lines are not web addresses.",
+                        more,
+                    )
                     % {"n": more}
                 )
             raise forms.ValidationError(shown)

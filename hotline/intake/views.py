@@ -21,7 +21,9 @@ def _portal_context(portal: Portal, lang: str) -> dict[str, object]:
         "portal": portal,
         "portal_name": portal.name_in(lang),
         "lang": lang,
-        "languages": [(code, name) for code, name in settings.LANGUAGES if code in portal.languages],
+        "languages": [
+            (code, name) for code, name in settings.LANGUAGES if code in portal.languages
+        ],
         "partners": [
             (link.partner.name_in(lang), link.role)
             for link in portal.partnerships.select_related("partner").order_by("position")
@@ -51,7 +53,9 @@ def report_form(request: HttpRequest, portal: Portal, lang: str) -> HttpResponse
             return HttpResponseRedirect(f"/{portal.code}/{lang}/thanks/")
         context = {"form": form, **_portal_context(portal, lang)}
         return render(request, "intake/report_form.html", context, status=400)
-    return render(request, "intake/report_form.html", {"form": form, **_portal_context(portal, lang)})
+    return render(
+        request, "intake/report_form.html", {"form": form, **_portal_context(portal, lang)}
+    )
 
 
 @never_cache

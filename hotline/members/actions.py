@@ -18,7 +18,12 @@ def create_member(
 ) -> Member:
     """Register a member organisation. Audits `members.member_created`."""
     member = Member.objects.create(name=name, kind=kind, country=country, is_demo=is_demo)
-    record_event(actor=actor, action="members.member_created", target=member, data={"name": name, "kind": kind.value})
+    record_event(
+        actor=actor,
+        action="members.member_created",
+        target=member,
+        data={"name": name, "kind": kind.value},
+    )
     return member
 
 
@@ -60,7 +65,9 @@ def revoke_api_key(*, key: ApiKey, actor: str = SYSTEM) -> ApiKey:
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
-        record_event(actor=actor, action="members.key_revoked", target=key, data={"prefix": key.prefix})
+        record_event(
+            actor=actor, action="members.key_revoked", target=key, data={"prefix": key.prefix}
+        )
     return key
 
 

@@ -25,7 +25,9 @@ class MemberKeyAuth(HttpBearer):
         header = request.headers.get(self.header, "")
         scheme, _, token = header.partition(" ")
         if header and scheme.lower() != self.openapi_scheme:
-            raise KeyRefused(401, "malformed_header", "Send the key as 'Authorization: Bearer <key>'.")
+            raise KeyRefused(
+                401, "malformed_header", "Send the key as 'Authorization: Bearer <key>'."
+            )
         key = self.authenticate(request, token.strip())
         return key
 

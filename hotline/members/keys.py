@@ -52,27 +52,44 @@ def check_key(plaintext: str | None, *, scope: str) -> ApiKey:
     parts = plaintext.strip().split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_PREFIX:
         raise KeyRefused(
-            401, "malformed_key", "The API key is not in the form hlk_<prefix>_<secret>. Check for a copying error."
+            401,
+            "malformed_key",
+            "The API key is not in the form hlk_<prefix>_<secret>. Check for a copying error.",
         )
     _, prefix, secret = parts
     key = ApiKey.objects.select_related("member").filter(prefix=prefix).first()
     # Compare against a digest even when no key matched, so timing does not tell prefixes apart.
     stored = key.secret_sha256 if key else secret_digest("")
     if not hmac.compare_digest(stored, secret_digest(secret)) or key is None:
-        raise KeyRefused(401, "invalid_key", "This API key is not valid. Check it, or ask the hotline for a new one.")
+        raise KeyRefused(
+            401,
+            "invalid_key",
+            "This API key is not valid. Check it, or ask the hotline for a new one.",
+        )
     if key.revoked_at is not None:
         raise KeyRefused(
-            401, "revoked_key", f"This API key was revoked on {key.revoked_at:%Y-%m-%d}. Ask the hotline for a new one."
+            401,
+            "revoked_key",
+            f"This API key was revoked on {key.revoked_at:%Y-%m-%d}. "
+            "Ask the hotline for a new one.",
         )
     if key.is_expired():
         assert key.expires_at is not None
         raise KeyRefused(
-            401, "expired_key", f"This API key expired on {key.expires_at:%Y-%m-%d}. Ask the hotline for a new one."
+            401,
+            "expired_key",
+            f"This API key expired on {key.expires_at:%Y-%m-%d}. Ask the hotline for a new one.",
         )
     if not key.member.is_active:
-        raise KeyRefused(403, "member_inactive", "Your membership is suspended. Contact the hotline.")
+        raise KeyRefused(
+            403, "member_inactive", "Your membership is suspended. Contact the hotline."
+        )
     if key.member.is_demo and not settings.HOTLINE_DEMO_ACCOUNTS_ENABLED:
-        raise KeyRefused(401, "demo_key", "Demo keys work only on a development server (HOTLINE_DEBUG=1).")
+        raise KeyRefused(
+            401, "demo_key", "Demo keys work only on a development server (HOTLINE_DEBUG=1)."
+        )
     if scope not in key.scopes:
-        raise KeyRefused(403, "scope", f"This API key does not allow '{scope}'. Ask the hotline to extend it.")
+        raise KeyRefused(
+            403, "scope", f"This API key does not allow '{scope}'. Ask the hotline to extend it."
+        )
     return key

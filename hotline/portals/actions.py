@@ -48,14 +48,17 @@ def launch_portal(spec: PortalSpec, *, actor: str = SYSTEM) -> tuple[Portal, boo
 
     for position, partner_spec in enumerate(spec.partners):
         partner, _ = Partner.objects.get_or_create(
-            name=partner_spec.name, defaults={"kind": partner_spec.kind, "names": partner_spec.names}
+            name=partner_spec.name,
+            defaults={"kind": partner_spec.kind, "names": partner_spec.names},
         )
         if partner.kind != partner_spec.kind or partner.names != partner_spec.names:
             partner.kind = partner_spec.kind
             partner.names = partner_spec.names
             partner.save(update_fields=["kind", "names"])
         link, link_created = Partnership.objects.get_or_create(
-            portal=portal, partner=partner, defaults={"role": partner_spec.role, "position": position}
+            portal=portal,
+            partner=partner,
+            defaults={"role": partner_spec.role, "position": position},
         )
         if link_created:
             record_event(

@@ -19,7 +19,9 @@ class Portal(models.Model):
     names = models.JSONField(default=dict)
     languages = models.JSONField(default=list)
     default_language = models.CharField(max_length=8)
-    status = models.CharField(max_length=16, choices=PortalStatus.choices, default=PortalStatus.DRAFT)
+    status = models.CharField(
+        max_length=16, choices=PortalStatus.choices, default=PortalStatus.DRAFT
+    )
     launched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

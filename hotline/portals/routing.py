@@ -29,7 +29,9 @@ def portal_view(view: View) -> View:
     """
 
     @wraps(view)
-    def wrapper(request: HttpRequest, portal_code: str, lang: str, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(
+        request: HttpRequest, portal_code: str, lang: str, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
         portal = public_portal(portal_code)
         if lang not in portal.languages:
             return HttpResponseRedirect(f"/{portal.code}/{portal.default_language}/")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import Max
 
 from hotline.audit.actions import record_event
@@ -20,7 +20,7 @@ def _next_version(*, added: int = 0, removed: int = 0) -> UrlListVersion:
 
 @transaction.atomic
 def add_to_url_list(
-    *, url: str, category: Category, case: models.Model | None, actor: str, portal: str = ""
+    *, url: str, category: Category, case_id: int | None, actor: str, portal: str = ""
 ) -> UrlListEntry:
     """Put a confirmed URL on the list and publish a new version with it.
 
@@ -29,7 +29,11 @@ def add_to_url_list(
     version, or `urllist.entry_recategorised`.
     """
     digest = url_digest(url)
-    existing = UrlListEntry.objects.select_for_update().filter(url_sha256=digest, removed_at__isnull=True).first()
+    existing = (
+        UrlListEntry.objects.select_for_update()
+        .filter(url_sha256=digest, removed_at__isnull=True)
+        .first()
+    )
     if existing is not None:
         if existing.category != category.value:
             previous = existing.category
@@ -45,7 +49,7 @@ def add_to_url_list(
         return existing
     version = _next_version(added=1)
     entry = UrlListEntry.objects.create(
-        url=url, url_sha256=digest, category=category.value, case=case, added_in=version
+        url=url, url_sha256=digest, category=category.value, case_id=case_id, added_in=version
     )
     record_event(
         actor=actor,

@@ -10,7 +10,12 @@ from hotline.audit.actions import member_actor
 from hotline.members.auth import MemberKeyAuth
 from hotline.members.models import ApiKey, Scope
 from hotline.urllist.actions import record_feed_download
-from hotline.urllist.feeds import CONTENT_TYPES, FEED_FORMATS, current_feed, render_feed
+from hotline.urllist.feeds import (
+    CONTENT_TYPES,
+    FEED_FORMATS,
+    current_feed,
+    render_feed,
+)
 
 router = Router(tags=["URL list"])
 
@@ -42,17 +47,24 @@ def url_list(request: HttpRequest) -> HttpResponse:
     """The current URL list. `ETag` is the list version: send `If-None-Match` to get 304."""
     feed_format = request.GET.get("format", "json")
     if feed_format not in FEED_FORMATS:
-        raise HttpError(400, f"Unknown format '{feed_format[:20]}'. Use one of: {', '.join(FEED_FORMATS)}.")
+        raise HttpError(
+            400, f"Unknown format '{feed_format[:20]}'. Use one of: {', '.join(FEED_FORMATS)}."
+        )
     key: ApiKey = request.auth  # type: ignore[attr-defined]
     feed = current_feed()
     etag = f'"v{feed.version}-{feed_format}"'
     record_feed_download(
-        actor=member_actor(key.member), feed_format=feed_format, version=feed.version, entries=len(feed.entries)
+        actor=member_actor(key.member),
+        feed_format=feed_format,
+        version=feed.version,
+        entries=len(feed.entries),
     )
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponse(status=304)
     else:
-        response = HttpResponse(render_feed(feed, feed_format), content_type=CONTENT_TYPES[feed_format])  # type: ignore[arg-type]
+        response = HttpResponse(
+            render_feed(feed, feed_format), content_type=CONTENT_TYPES[feed_format]
+        )
     response["ETag"] = etag
     response["X-Hotline-List-Version"] = str(feed.version)
     response["Cache-Control"] = "private, no-store"

@@ -28,13 +28,23 @@ class UrlListEntry(models.Model):
     url_sha256 = models.CharField(max_length=64)
     category = models.CharField(max_length=1, choices=Category.choices)
     case = models.ForeignKey(
-        "cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="url_list_entries"
+        "cases.Case",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="url_list_entries",
     )
     added_at = models.DateTimeField(auto_now_add=True)
-    added_in = models.ForeignKey(UrlListVersion, on_delete=models.PROTECT, related_name="entries_added")
+    added_in = models.ForeignKey(
+        UrlListVersion, on_delete=models.PROTECT, related_name="entries_added"
+    )
     removed_at = models.DateTimeField(null=True, blank=True)
     removed_in = models.ForeignKey(
-        UrlListVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="entries_removed"
+        UrlListVersion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="entries_removed",
     )
 
     class Meta:
@@ -42,7 +52,9 @@ class UrlListEntry(models.Model):
         constraints = [
             # A URL is on the list at most once at a time; it may come back after removal.
             models.UniqueConstraint(
-                fields=["url_sha256"], condition=Q(removed_at__isnull=True), name="one_active_entry_per_url"
+                fields=["url_sha256"],
+                condition=Q(removed_at__isnull=True),
+                name="one_active_entry_per_url",
             )
         ]
 

@@ -21,12 +21,16 @@ def test_staff_pages_send_strangers_to_sign_in(client: Client, db: None) -> None
 def test_password_and_current_code_sign_in(client: Client, alice: Analyst) -> None:
     sign_in(client, alice)
     assert client.get("/staff/").status_code == 200
-    assert AuditEvent.objects.filter(action="accounts.signed_in", actor=f"staff:{alice.user.pk}").exists()
+    assert AuditEvent.objects.filter(
+        action="accounts.signed_in", actor=f"staff:{alice.user.pk}"
+    ).exists()
 
 
 def test_wrong_code_is_refused_with_one_vague_message(client: Client, alice: Analyst) -> None:
     wrong = "000000" if alice.code() != "000000" else "111111"
-    response = client.post("/staff/login/", {"username": "alice", "password": PASSWORD, "otp_token": wrong})
+    response = client.post(
+        "/staff/login/", {"username": "alice", "password": PASSWORD, "otp_token": wrong}
+    )
     assert response.status_code == 400
     assert "The username, password or authenticator code is not right." in response.content.decode()
     assert client.get("/staff/").status_code == 302
@@ -34,20 +38,26 @@ def test_wrong_code_is_refused_with_one_vague_message(client: Client, alice: Ana
 
 
 def test_wrong_password_is_refused_with_the_same_message(client: Client, alice: Analyst) -> None:
-    response = client.post("/staff/login/", {"username": "alice", "password": "nope", "otp_token": alice.code()})
+    response = client.post(
+        "/staff/login/", {"username": "alice", "password": "nope", "otp_token": alice.code()}
+    )
     assert response.status_code == 400
     assert "The username, password or authenticator code is not right." in response.content.decode()
 
 
 def test_code_must_be_digits(client: Client, alice: Analyst) -> None:
-    response = client.post("/staff/login/", {"username": "alice", "password": PASSWORD, "otp_token": "abc"})
+    response = client.post(
+        "/staff/login/", {"username": "alice", "password": PASSWORD, "otp_token": "abc"}
+    )
     assert response.status_code == 400
     assert "Enter the 6-digit code from your authenticator app." in response.content.decode()
 
 
 def test_user_without_an_authenticator_cannot_sign_in(client: Client, tn: Portal) -> None:
     create_staff_user(username="carol", password=PASSWORD)
-    response = client.post("/staff/login/", {"username": "carol", "password": PASSWORD, "otp_token": "123456"})
+    response = client.post(
+        "/staff/login/", {"username": "carol", "password": PASSWORD, "otp_token": "123456"}
+    )
     assert response.status_code == 400
 
 
@@ -58,7 +68,9 @@ def test_password_only_session_does_not_open_staff_pages(client: Client, alice: 
 
 def test_next_is_followed_only_within_the_site(client: Client, alice: Analyst) -> None:
     data = {"username": "alice", "password": PASSWORD, "otp_token": alice.code()}
-    response = client.post("/staff/login/?next=https://evil.example/", {**data, "next": "https://evil.example/"})
+    response = client.post(
+        "/staff/login/?next=https://evil.example/", {**data, "next": "https://evil.example/"}
+    )
     assert response["Location"] == "/staff/"
 
 
@@ -75,11 +87,15 @@ def test_demo_analyst_signs_in_only_when_demo_is_on(
     user = create_staff_user(username="demo", password=PASSWORD, is_demo=True)
     grant_portal_roles(user=user, portal_codes=["tn"], role=Role.ANALYST)
     analyst = Analyst(user=user, device=add_totp_device(user=user))
-    response = client.post("/staff/login/", {"username": "demo", "password": PASSWORD, "otp_token": analyst.code()})
+    response = client.post(
+        "/staff/login/", {"username": "demo", "password": PASSWORD, "otp_token": analyst.code()}
+    )
     assert response.status_code == status
 
 
-def test_demo_session_ends_when_demo_is_switched_off(client: Client, tn: Portal, settings: object) -> None:
+def test_demo_session_ends_when_demo_is_switched_off(
+    client: Client, tn: Portal, settings: object
+) -> None:
     settings.HOTLINE_DEMO_ACCOUNTS_ENABLED = True  # type: ignore[attr-defined]
     user = create_staff_user(username="demo", password=PASSWORD, is_demo=True)
     analyst = Analyst(user=user, device=add_totp_device(user=user))

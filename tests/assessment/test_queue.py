@@ -35,7 +35,9 @@ def test_queue_shows_one_case_per_reported_url(alice_client: Client, tn: Portal)
     assert "2 cases awaiting assessment" in page
 
 
-def test_queue_shows_only_the_analysts_portals(client: Client, alice: Analyst, bob: Analyst, tn: Portal, ma: Portal) -> None:
+def test_queue_shows_only_the_analysts_portals(
+    client: Client, alice: Analyst, bob: Analyst, tn: Portal, ma: Portal
+) -> None:
     (tn_case,) = report(tn, "http://tunisia.example/")
     (ma_case,) = report(ma, "http://morocco.example/")
     sign_in(client, bob)
@@ -45,7 +47,9 @@ def test_queue_shows_only_the_analysts_portals(client: Client, alice: Analyst, b
     assert client.post(f"/staff/cases/{tn_case.pk}/claim/").status_code == 404
 
 
-def test_claim_assess_and_the_case_leaves_the_queue(alice_client: Client, alice: Analyst, tn: Portal) -> None:
+def test_claim_assess_and_the_case_leaves_the_queue(
+    alice_client: Client, alice: Analyst, tn: Portal
+) -> None:
     case, other = report(tn, "http://one.example/", "http://two.example/")
     response = alice_client.post(f"/staff/cases/{case.pk}/claim/")
     assert response["Location"] == f"/staff/cases/{case.pk}/"
@@ -61,7 +65,12 @@ def test_claim_assess_and_the_case_leaves_the_queue(alice_client: Client, alice:
     assert entry.url == "http://one.example/" and entry.category == "B"
     assert not Claim.objects.exists()
     actions_logged = list(AuditEvent.objects.values_list("action", flat=True))
-    for action in ["assessment.case_claimed", "assessment.assessment_made", "cases.case_resolved", "urllist.entry_added"]:
+    for action in [
+        "assessment.case_claimed",
+        "assessment.assessment_made",
+        "cases.case_resolved",
+        "urllist.entry_added",
+    ]:
         assert action in actions_logged
 
 
@@ -74,7 +83,9 @@ def test_not_csam_does_not_reach_the_url_list(alice_client: Client, tn: Portal) 
     assert not UrlListEntry.objects.exists()
 
 
-def test_assessment_without_a_decision_says_what_to_choose(alice_client: Client, tn: Portal) -> None:
+def test_assessment_without_a_decision_says_what_to_choose(
+    alice_client: Client, tn: Portal
+) -> None:
     (case,) = report(tn, "http://one.example/")
     alice_client.post(f"/staff/cases/{case.pk}/claim/")
     response = alice_client.post(f"/staff/cases/{case.pk}/", {"decision": "Z"})
@@ -90,7 +101,9 @@ def test_assessing_without_a_claim_is_refused(alice_client: Client, tn: Portal) 
     assert not Assessment.objects.exists()
 
 
-def test_a_claimed_case_is_hidden_from_other_analysts(client: Client, alice: Analyst, tn: Portal) -> None:
+def test_a_claimed_case_is_hidden_from_other_analysts(
+    client: Client, alice: Analyst, tn: Portal
+) -> None:
     (case,) = report(tn, "http://one.example/")
     actions.claim_case(case=case, analyst=alice.user)
     carol = make_analyst("carol", ["tn"])
@@ -119,7 +132,9 @@ def test_released_case_returns_to_the_queue(alice_client: Client, tn: Portal) ->
 def test_assessed_case_cannot_be_assessed_again(alice: Analyst, tn: Portal) -> None:
     (case,) = report(tn, "http://one.example/")
     actions.claim_case(case=case, analyst=alice.user)
-    actions.record_assessment(case=case, analyst=alice.user, outcome=Outcome.CONFIRMED, category=Category.A)
+    actions.record_assessment(
+        case=case, analyst=alice.user, outcome=Outcome.CONFIRMED, category=Category.A
+    )
     with pytest.raises(actions.AssessmentRefused, match="already been assessed"):
         actions.claim_case(case=case, analyst=alice.user)
 
@@ -128,14 +143,20 @@ def test_confirmed_without_category_is_refused(alice: Analyst, tn: Portal) -> No
     (case,) = report(tn, "http://one.example/")
     actions.claim_case(case=case, analyst=alice.user)
     with pytest.raises(actions.AssessmentRefused, match="Choose a category"):
-        actions.record_assessment(case=case, analyst=alice.user, outcome=Outcome.CONFIRMED, category=None)
+        actions.record_assessment(
+            case=case, analyst=alice.user, outcome=Outcome.CONFIRMED, category=None
+        )
     assert not Assessment.objects.exists()
 
 
-def test_known_url_reported_again_skips_the_queue(alice_client: Client, alice: Analyst, tn: Portal) -> None:
+def test_known_url_reported_again_skips_the_queue(
+    alice_client: Client, alice: Analyst, tn: Portal
+) -> None:
     (case,) = report(tn, "http://one.example/")
     actions.claim_case(case=case, analyst=alice.user)
-    actions.record_assessment(case=case, analyst=alice.user, outcome=Outcome.CONFIRMED, category=Category.C)
+    actions.record_assessment(
+        case=case, analyst=alice.user, outcome=Outcome.CONFIRMED, category=Category.C
+    )
     (again,) = report(tn, "http://one.example/")
     assert again.pk == case.pk and again.status == CaseStatus.CONFIRMED
     assert "The queue is empty" in alice_client.get("/staff/").content.decode()

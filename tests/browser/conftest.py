@@ -27,12 +27,17 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make test` (it installs it) or set HOTLINE_CHROMIUM.")
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: run `make test` (it installs it) "
+            "or set HOTLINE_CHROMIUM."
+        )
     # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
     # around it are synchronous and safe.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
         yield browser
         browser.close()
 

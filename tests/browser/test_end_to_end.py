@@ -41,7 +41,9 @@ def test_report_assess_and_block(page: Page, live_server: object, settings: obje
     expect(page.get_by_role("heading", level=1)).to_contain_text("Signalez les images")
     page.get_by_label("Adresses web (une par ligne)").fill(f"{URL_ONE}\n{URL_TWO}\n")
     page.get_by_role("button", name="Envoyer le signalement").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Merci. Votre signalement a bien été reçu.")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Merci. Votre signalement a bien été reçu."
+    )
     reference = page.get_by_test_id("reference").inner_text()
     assert re.fullmatch(r"TN-[0-9A-Z]{4}-[0-9A-Z]{4}", reference)
 
@@ -70,7 +72,9 @@ def test_report_assess_and_block(page: Page, live_server: object, settings: obje
 
     # 4. The ISP fetches the URL list with its key and finds the URL, category and version.
     api = page.context.request
-    feed = api.get(f"{base}/api/v1/urllist?format=json", headers={"Authorization": f"Bearer {demo.api_key}"})
+    feed = api.get(
+        f"{base}/api/v1/urllist?format=json", headers={"Authorization": f"Bearer {demo.api_key}"}
+    )
     assert feed.status == 200, feed.text()
     body = feed.json()
     assert body["version"] >= 1
@@ -79,7 +83,9 @@ def test_report_assess_and_block(page: Page, live_server: object, settings: obje
     no_key = api.get(f"{base}/api/v1/urllist?format=json")
     assert no_key.status == 401 and no_key.json()["error"] == "missing_key"
     revoke_api_key(key=ApiKey.objects.get(member__name="Demo ISP (Tunisia)"))
-    revoked = api.get(f"{base}/api/v1/urllist?format=json", headers={"Authorization": f"Bearer {demo.api_key}"})
+    revoked = api.get(
+        f"{base}/api/v1/urllist?format=json", headers={"Authorization": f"Bearer {demo.api_key}"}
+    )
     assert revoked.status == 401 and revoked.json()["error"] == "revoked_key"
 
     # 5. Every state change on the way is in the chain, and the chain holds...
@@ -101,7 +107,8 @@ def test_report_assess_and_block(page: Page, live_server: object, settings: obje
     tampered = AuditEvent.objects.get(action="assessment.assessment_made")
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE audit_auditevent SET data = %s WHERE seq = %s", ['{"outcome": "not_confirmed"}', tampered.seq]
+            "UPDATE audit_auditevent SET data = %s WHERE seq = %s",
+            ['{"outcome": "not_confirmed"}', tampered.seq],
         )
     with pytest.raises(CommandError, match=rf"BROKEN at event #{tampered.seq}\b"):
         call_command("audit", "verify", stdout=StringIO())

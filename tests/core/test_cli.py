@@ -11,7 +11,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,11 +19,11 @@ HOTLINE = Path(sys.executable).parent / "hotline"
 
 
 @pytest.fixture(scope="module")
-def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("var")
     migrate = run("migrate", "--no-input", var=path)
     assert migrate.returncode == 0, migrate.stderr
-    yield path
+    return path
 
 
 def environment(var: Path) -> dict[str, str]:
@@ -34,7 +33,12 @@ def environment(var: Path) -> dict[str, str]:
 
 def run(*args: str, var: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(HOTLINE), *args], env=environment(var), capture_output=True, text=True, timeout=120, check=False
+        [str(HOTLINE), *args],
+        env=environment(var),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -75,9 +79,23 @@ def test_loaddemo_prints_credentials_once_and_is_idempotent(var_dir: Path) -> No
 
 def test_loaddemo_warns_when_demo_accounts_would_be_refused(tmp_path: Path) -> None:
     env = {**environment(tmp_path), "HOTLINE_DEBUG": "0", "HOTLINE_SECRET_KEY": "k" * 60}
-    run_ = subprocess.run([str(HOTLINE), "migrate", "-v0"], env=env, capture_output=True, text=True, timeout=120, check=False)
+    run_ = subprocess.run(
+        [str(HOTLINE), "migrate", "-v0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert run_.returncode == 0, run_.stderr
-    out = subprocess.run([str(HOTLINE), "loaddemo"], env=env, capture_output=True, text=True, timeout=120, check=False)
+    out = subprocess.run(
+        [str(HOTLINE), "loaddemo"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert "HOTLINE_DEBUG is off: these demo accounts will be refused." in out.stdout
 
 
@@ -94,13 +112,17 @@ def test_serve_runs_web_and_worker_and_ctrl_c_stops_both(var_dir: Path) -> None:
         deadline = time.monotonic() + 40
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/healthz", timeout=2
+                ) as response:
                     assert response.status == 200
                     break
             except (urllib.error.URLError, ConnectionError):
                 assert time.monotonic() < deadline, "server did not answer within 40 s"
                 time.sleep(0.3)
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/hotline/hotline.css", timeout=5) as css:
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/static/hotline/hotline.css", timeout=5
+        ) as css:
             assert css.status == 200  # the server serves its own static files
         children = children_of(server.pid)
         assert len(children) == 2  # gunicorn master and the task worker

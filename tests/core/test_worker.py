@@ -1,4 +1,4 @@
-"""Background work: tasks queued in the database run in `hotline worker`; periodic jobs are due once."""
+"""Background work: queued tasks run in `hotline worker`; periodic jobs are enqueued once."""
 
 from __future__ import annotations
 
@@ -45,7 +45,8 @@ def test_periodic_job_is_enqueued_once_per_period(db: None, database_tasks: None
     assert enqueue_due_jobs((job,)) == ["test"]
     assert enqueue_due_jobs((job,)) == []
     PeriodicJobRun.objects.filter(name="test").update(
-        last_enqueued_at=PeriodicJobRun.objects.get(name="test").last_enqueued_at - timedelta(hours=2)
+        last_enqueued_at=PeriodicJobRun.objects.get(name="test").last_enqueued_at
+        - timedelta(hours=2)
     )
     assert enqueue_due_jobs((job,)) == ["test"]
     assert DBTaskResult.objects.count() == 2

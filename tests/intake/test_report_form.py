@@ -14,7 +14,11 @@ from hotline.portals.models import Portal
 
 
 def nothing_filed() -> bool:
-    return not Report.objects.exists() and not ReportItem.objects.exists() and not Case.objects.exists()
+    return (
+        not Report.objects.exists()
+        and not ReportItem.objects.exists()
+        and not Case.objects.exists()
+    )
 
 
 def test_form_is_in_the_language_of_the_address(client: Client, tn: Portal) -> None:
@@ -100,7 +104,9 @@ def test_form_with_csrf_token_is_accepted(tn: Portal) -> None:
     page = client.get("/tn/fr/").content.decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
     assert token is not None
-    response = client.post("/tn/fr/", {"urls": "http://one.example/a", "csrfmiddlewaretoken": token.group(1)})
+    response = client.post(
+        "/tn/fr/", {"urls": "http://one.example/a", "csrfmiddlewaretoken": token.group(1)}
+    )
     assert response.status_code == 302
 
 
@@ -111,9 +117,15 @@ def test_form_with_csrf_token_is_accepted(tn: Portal) -> None:
         ("   \n \n", "Saisissez au moins une adresse web."),
         ("\n".join(f"http://site{n}.example/" for n in range(10_000)), "Le texte est trop long"),
         ("\n".join(f"http://s{n}.example/" for n in range(51)), "signalez-en au plus 50"),
-        ("javascript:alert(document.cookie)", "Ligne 1 : seules les adresses web commençant par http"),
-        ("http://ok.example/\n" + "http://long.example/" + "a" * 100_000, "Ligne 2 : l&#x27;adresse dépasse 2048"),
-        ("\x00\x01\x02\xff\xfe binary", "Le caractère nul n’est pas autorisé."),
+        (
+            "javascript:alert(document.cookie)",
+            "Ligne 1 : seules les adresses web commençant par http",
+        ),
+        (
+            "http://ok.example/\n" + "http://long.example/" + "a" * 100_000,
+            "Ligne 2 : l&#x27;adresse dépasse 2048",
+        ),
+        ("\x00\x01\x02\xff\xfe binary", "Le caractère nul n\u2019est pas autorisé."),
         ("\x01\x02\x7f\x1b[31m", "Ligne 1 : l&#x27;adresse contient des espaces"),
         ("not a url at all", "Ligne 1 : l&#x27;adresse contient des espaces"),
         ("http://nodot/", "Ligne 1 : ce n&#x27;est pas une adresse web"),

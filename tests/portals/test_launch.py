@@ -28,7 +28,9 @@ en = "Portal"
 def test_tunisia_launches_with_its_partners(db: None) -> None:
     portal, created = launch_portal(load_portal_spec(DEMO_SPEC_DIR / "tn.toml"))
     assert created and portal.code == "tn" and portal.languages == ["ar", "fr", "en"]
-    partners = list(Partnership.objects.filter(portal=portal).values_list("partner__name", flat=True))
+    partners = list(
+        Partnership.objects.filter(portal=portal).values_list("partner__name", flat=True)
+    )
     assert partners == [
         "Ministry of Women, Family and the Elderly",
         "Council of Europe",
@@ -62,7 +64,7 @@ def test_a_changed_file_updates_the_portal_and_says_what_changed(db: None) -> No
         (('languages = ["fr", "en"]', 'languages = ["fr", "xx"]'), "unknown: ['xx']"),
         (('en = "Portal"', ""), "give the portal's name in ['en']"),
         (('status = "live"', 'status = "open"'), "status 'open' must be one of"),
-        (('[portal]', '[portl]'), "'code' is missing"),
+        (("[portal]", "[portl]"), "'code' is missing"),
         (('code = "zz"', "code = "), "is not valid TOML"),
     ],
 )

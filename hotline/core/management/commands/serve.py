@@ -29,7 +29,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--bind", default=env_str("HOTLINE_BIND", "127.0.0.1:8000"))
         parser.add_argument("--workers", type=int, default=env_int("HOTLINE_WEB_WORKERS", 2))
-        parser.add_argument("--no-worker", action="store_true", help="serve only; run `hotline worker` elsewhere")
+        parser.add_argument(
+            "--no-worker", action="store_true", help="serve only; run `hotline worker` elsewhere"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG or not settings.WHITENOISE_USE_FINDERS:
@@ -46,10 +48,16 @@ class Command(BaseCommand):
         ]  # fmt: skip
         # Own sessions: a terminal's Ctrl-C reaches only this process, which then stops each child
         # once, gracefully (a second signal would make the task worker abandon its task).
-        children = [subprocess.Popen(web, env=os.environ.copy(), start_new_session=True)]
+        children = [
+            subprocess.Popen(  # noqa: S603 (our own interpreter and fixed arguments)
+                web, env=os.environ.copy(), start_new_session=True
+            )
+        ]
         if not options["no_worker"]:
             worker = [python, "-m", "hotline.cli", "worker"]
-            children.append(subprocess.Popen(worker, env=os.environ.copy(), start_new_session=True))
+            children.append(
+                subprocess.Popen(worker, env=os.environ.copy(), start_new_session=True)  # noqa: S603
+            )
         self.stdout.write(f"Hotline on http://{options['bind']}/ (Ctrl-C to stop)")
 
         stopping = False
@@ -65,7 +73,8 @@ class Command(BaseCommand):
             for child in children:
                 code = child.poll()
                 if code is not None:
-                    self.stderr.write(f"{child.args[2]} exited with {code}; stopping the rest")
+                    name = "web server" if child is children[0] else "task worker"
+                    self.stderr.write(f"The {name} exited with {code}; stopping the rest.")
                     stopping, exit_code = True, code or 1
             time.sleep(0.2)
         for child in children:

@@ -24,17 +24,25 @@ class Command(BaseCommand):
     help = "Run background tasks and the periodic-job table (core/periodic.py)."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--batch", action="store_true", help="run what is due and queued, then exit")
+        parser.add_argument(
+            "--batch", action="store_true", help="run what is due and queued, then exit"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["batch"]:
             enqueue_due_jobs()
             call_command(
-                "db_worker", batch=True, reload=False, startup_delay=False, verbosity=options["verbosity"]
+                "db_worker",
+                batch=True,
+                reload=False,
+                startup_delay=False,
+                verbosity=options["verbosity"],
             )
             return
         stop = threading.Event()
-        scheduler = threading.Thread(target=self._schedule, args=(stop,), daemon=True, name="periodic")
+        scheduler = threading.Thread(
+            target=self._schedule, args=(stop,), daemon=True, name="periodic"
+        )
         scheduler.start()
         # db_worker installs its own SIGINT/SIGTERM handlers and returns after a clean stop.
         try:

@@ -27,4 +27,6 @@ class Command(BaseCommand):
             portal, created = launch_portal(spec)
             verb = "launched" if created else "up to date"
             langs = "/".join(portal.languages)
-            self.stdout.write(f"Portal {portal.code} {verb}: /{portal.code}/{portal.default_language}/ ({langs})")
+            self.stdout.write(
+                f"Portal {portal.code} {verb}: /{portal.code}/{portal.default_language}/ ({langs})"
+            )
