@@ -9,7 +9,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3 python; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 \
 	&& { echo $$p; break; }; done)
 
-.PHONY: help run test lint typecheck pytest lock browser clean
+.PHONY: help run test lint typecheck pytest lock browser clean messages
 
 help:
 	@echo "make run    set up .venv, migrate, load the demo portals, serve on http://127.0.0.1:8000 with the worker"
@@ -60,3 +60,9 @@ lock:
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
+
+# Translators: refresh the .po files from the code, edit them, then compile the .mo files
+# (both are committed, so `make run` needs no gettext).
+messages: $(VENV)/.runtime
+	cd hotline && HOTLINE_DEBUG=1 ../$(BIN)/django-admin makemessages -l fr -l ar --settings=hotline.settings --pythonpath=.. -i "assessment/*"
+	cd hotline && HOTLINE_DEBUG=1 ../$(BIN)/django-admin compilemessages --settings=hotline.settings --pythonpath=..

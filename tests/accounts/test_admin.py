@@ -1,0 +1,51 @@
+"""The Django admin: MFA-only, audited edits, no way around the audited actions."""
+
+from __future__ import annotations
+
+from django.test import Client
+
+from hotline.accounts.actions import add_totp_device
+from hotline.accounts.models import StaffUser
+from hotline.audit.chain import verify_chain
+from hotline.audit.models import AuditEvent
+from hotline.portals.models import Portal
+from tests.conftest import PASSWORD, Analyst, sign_in
+
+
+def admin_client(client: Client) -> Client:
+    root = StaffUser.objects.create_superuser("root", password=PASSWORD)
+    sign_in(client, Analyst(user=root, device=add_totp_device(user=root)))
+    return client
+
+
+def test_admin_edit_of_a_staff_user_is_audited(client: Client, alice: Analyst) -> None:
+    admin = admin_client(client)
+    page = admin.get(f"/admin/accounts/staffuser/{alice.user.pk}/change/")
+    assert page.status_code == 200
+    response = admin.post(
+        f"/admin/accounts/staffuser/{alice.user.pk}/change/",
+        {
+            "username": "alice",
+            "email": "alice@hotline.example",
+            "is_active": "on",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+            "portal_roles-TOTAL_FORMS": "0",
+            "portal_roles-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    event = AuditEvent.objects.filter(action="admin.changed").get()
+    assert event.target_id == str(alice.user.pk)
+    assert "email" in event.data["fields"]
+    assert verify_chain().intact
+
+
+def test_portals_and_keys_are_read_only_in_the_admin(
+    client: Client, tn: Portal, isp: object
+) -> None:
+    admin = admin_client(client)
+    assert admin.get("/admin/portals/portal/").status_code == 200
+    assert admin.get("/admin/portals/portal/add/").status_code == 403
+    keys = admin.get("/admin/members/apikey/").content.decode()
+    assert "secret_sha256" not in keys
