@@ -7,6 +7,7 @@ For scale, run `hotline serve --no-worker` on web hosts and `hotline worker` on 
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -21,6 +22,22 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from hotline.core.env import env_int, env_str
+
+PR_SET_PDEATHSIG = 1
+
+
+def _stop_with_parent() -> None:
+    """In the child: ask Linux to send SIGTERM if `hotline serve` itself is killed outright."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _start(argv: list[str]) -> subprocess.Popen[bytes]:
+    # Own session: a terminal's Ctrl-C reaches only `hotline serve`, which then stops each child
+    # once, gracefully (a second signal would make the task worker abandon its task).
+    return subprocess.Popen(  # noqa: S603 (our own interpreter, fixed arguments)
+        argv, env=os.environ.copy(), start_new_session=True, preexec_fn=_stop_with_parent
+    )
 
 
 class Command(BaseCommand):
@@ -46,18 +63,9 @@ class Command(BaseCommand):
             "--access-logfile", "-",
             "--access-logformat", '%(t)s "%(r)s" %(s)s %(b)s %(M)sms',
         ]  # fmt: skip
-        # Own sessions: a terminal's Ctrl-C reaches only this process, which then stops each child
-        # once, gracefully (a second signal would make the task worker abandon its task).
-        children = [
-            subprocess.Popen(  # noqa: S603 (our own interpreter and fixed arguments)
-                web, env=os.environ.copy(), start_new_session=True
-            )
-        ]
+        children = [_start(web)]
         if not options["no_worker"]:
-            worker = [python, "-m", "hotline.cli", "worker"]
-            children.append(
-                subprocess.Popen(worker, env=os.environ.copy(), start_new_session=True)  # noqa: S603
-            )
+            children.append(_start([python, "-m", "hotline.cli", "worker"]))
         self.stdout.write(f"Hotline on http://{options['bind']}/ (Ctrl-C to stop)")
 
         stopping = False
