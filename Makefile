@@ -46,7 +46,7 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff format --check .
 
 typecheck: $(VENV)/.dev
-	$(BIN)/mypy hotline tests
+	$(BIN)/mypy hotline tests bench
 
 pytest: $(VENV)/.dev browser
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -1,0 +1,129 @@
+"""Benchmark of the vertical path: filing reports, the URL list feed, the audit chain.
+
+Runs in-process against a throw-away database (a temp SQLite file, or the PostgreSQL given by
+HOTLINE_DATABASE_URL, in which a `bench_hotline` database is created and dropped).
+
+    .venv/bin/python bench/bench_path.py [--reports 500] [--entries 5000] [--feeds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def percentile(samples: list[float], pct: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * pct / 100))]
+
+
+def summary(seconds: list[float]) -> str:
+    median, p95 = statistics.median(seconds) * 1000, percentile(seconds, 95) * 1000
+    return f"median {median:.1f} ms, p95 {p95:.1f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reports", type=int, default=500)
+    parser.add_argument("--entries", type=int, default=5000)
+    parser.add_argument("--feeds", type=int, default=20)
+    args = parser.parse_args()
+
+    tmp = tempfile.mkdtemp(prefix="hotline-bench-")
+    os.environ.setdefault("HOTLINE_VAR_DIR", tmp)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.test.utils import setup_databases, setup_test_environment, teardown_databases
+
+    # Its own database name, so a test run on the same server is never disturbed.
+    settings.DATABASES["default"]["TEST"]["NAME"] = "hotline_bench"
+    setup_test_environment()
+    old = setup_databases(verbosity=0, interactive=False)
+    try:
+        run(args)
+    finally:
+        teardown_databases(old, verbosity=0)
+
+
+def run(args: argparse.Namespace) -> None:
+    from django.db import connection
+    from django.test import Client
+
+    from hotline.audit.chain import verify_chain
+    from hotline.core.classification import Category
+    from hotline.intake.actions import file_report
+    from hotline.members.actions import create_member, issue_api_key
+    from hotline.members.models import MemberKind, Scope
+    from hotline.portals.actions import launch_portal
+    from hotline.portals.spec import DEMO_SPEC_DIR, load_portal_spec
+    from hotline.urllist.actions import add_to_url_list
+
+    portal, _ = launch_portal(load_portal_spec(DEMO_SPEC_DIR / "tn.toml"))
+    print(
+        f"database: {connection.vendor}; python {platform.python_version()}; {platform.machine()}"
+    )
+
+    timings = []
+    for n in range(args.reports):
+        urls = [
+            (f"http://site{n}.example/a", f"http://site{n}.example/a"),
+            (f"http://site{n}.example/b",) * 2,
+        ]
+        start = time.perf_counter()
+        file_report(portal=portal, language="fr", urls=urls)
+        timings.append(time.perf_counter() - start)
+    print(
+        f"file_report (2 URLs, {args.reports} reports): {summary(timings)}, "
+        f"{len(timings) / sum(timings):.0f} reports/s"
+    )
+
+    start = time.perf_counter()
+    for n in range(args.entries):
+        add_to_url_list(
+            url=f"http://blocked{n}.example/x", category=Category.B, case_id=None, actor="system"
+        )
+    added = time.perf_counter() - start
+    print(f"add_to_url_list ({args.entries} entries): {args.entries / added:.0f} entries/s")
+
+    member = create_member(name="Bench ISP", kind=MemberKind.ISP)
+    _, key = issue_api_key(member=member, scopes=[Scope.URLLIST_READ])
+    client = Client()
+    for fmt in ("json", "csv", "text"):
+        timings = []
+        size = 0
+        for _ in range(args.feeds):
+            start = time.perf_counter()
+            response = client.get(
+                f"/api/v1/urllist?format={fmt}", headers={"Authorization": f"Bearer {key}"}
+            )
+            timings.append(time.perf_counter() - start)
+            assert response.status_code == 200
+            size = len(response.content)
+        print(
+            f"GET /api/v1/urllist?format={fmt} ({args.entries} entries, {size / 1024:.0f} KiB): "
+            f"{summary(timings)}"
+        )
+
+    start = time.perf_counter()
+    report = verify_chain()
+    elapsed = time.perf_counter() - start
+    assert report.intact
+    print(
+        f"audit verify ({report.events_checked} events): {elapsed:.2f} s, "
+        f"{report.events_checked / elapsed:.0f} events/s"
+    )
+
+
+if __name__ == "__main__":
+    main()
