@@ -1,4 +1,4 @@
-"""Admin edits are state changes too: this mixin writes them to the audit chain."""
+"""Admin bases: read-only for audited models, or audited edits (admin edits are state changes)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,19 @@ from django.db import models, transaction
 from django.http import HttpRequest
 
 from hotline.audit.actions import record_event
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For models that change only through audited actions (commands, launch files, the app)."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class AuditedAdmin(admin.ModelAdmin):

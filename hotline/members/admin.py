@@ -1,31 +1,18 @@
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from hotline.audit.admin_mixins import ReadOnlyAdmin
 from hotline.members.models import ApiKey, Member
 
-
-class MembersReadOnly(admin.ModelAdmin):
-    """Members and keys change through `hotline members` (audited); keys are shown once there."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+# Members and keys change through `hotline members` (audited); a key is shown once, there.
 
 
 @admin.register(Member)
-class MemberAdmin(MembersReadOnly):
+class MemberAdmin(ReadOnlyAdmin):
     list_display = ["name", "kind", "country", "is_active", "is_demo", "joined_at"]
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(MembersReadOnly):
+class ApiKeyAdmin(ReadOnlyAdmin):
     list_display = [
         "prefix",
         "member",

@@ -1,34 +1,17 @@
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from hotline.audit.admin_mixins import ReadOnlyAdmin
 from hotline.portals.models import Partner, Partnership, Portal
 
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Portals change through their launch files (`hotline launchportal`), which are audited."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+# Portals change through their launch files (`hotline launchportal`), which are audited.
 
 
 class PartnershipInline(admin.TabularInline):
     model = Partnership
     extra = 0
     can_delete = False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    has_add_permission = ReadOnlyAdmin.has_add_permission
+    has_change_permission = ReadOnlyAdmin.has_change_permission
 
 
 @admin.register(Portal)
