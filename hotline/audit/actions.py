@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import connection, models
 from django.utils import timezone
 
 from hotline.audit.chain import event_hash
@@ -57,13 +57,3 @@ def record_event(
     head.last_hash = digest
     head.save(update_fields=["last_seq", "last_hash"])
     return event
-
-
-@transaction.atomic
-def record_chain_check(*, events_checked: int, problem: str) -> AuditEvent:
-    """Audit the outcome of a chain verification (who checked, and what they found)."""
-    return record_event(
-        actor=SYSTEM,
-        action="audit.chain_verified",
-        data={"events_checked": events_checked, "problem": problem},
-    )

@@ -1,0 +1,46 @@
+"""Staff account actions: each changes one thing and audits it, without secrets."""
+
+from __future__ import annotations
+
+from hotline.accounts.actions import (
+    add_totp_device,
+    create_staff_user,
+    grant_portal_roles,
+    record_failed_sign_in,
+)
+from hotline.accounts.models import PortalRole, Role
+from hotline.audit.models import AuditEvent
+from hotline.portals.models import Portal
+from tests.conftest import PASSWORD
+
+
+def test_create_staff_user_hashes_the_password_and_audits(tn: Portal) -> None:
+    user = create_staff_user(username="dina", password=PASSWORD)
+    assert user.password.startswith("argon2$") and user.check_password(PASSWORD)
+    assert not user.is_staff and not user.is_demo
+    event = AuditEvent.objects.get(action="accounts.staff_created")
+    assert event.target_id == str(user.pk) and PASSWORD not in str(event.data)
+
+
+def test_grant_roles_is_per_portal_and_idempotent(tn: Portal, ma: Portal) -> None:
+    user = create_staff_user(username="dina", password=PASSWORD)
+    grant_portal_roles(user=user, portal_codes=["tn", "ma", "zz"], role=Role.ANALYST)
+    grant_portal_roles(user=user, portal_codes=["tn"], role=Role.ANALYST)
+    assert sorted(PortalRole.objects.values_list("portal__code", flat=True)) == ["ma", "tn"]
+    events = AuditEvent.objects.filter(action="accounts.role_granted")
+    assert sorted(events.values_list("portal", flat=True)) == ["ma", "tn"]
+
+
+def test_totp_enrolment_is_audited_without_the_key(tn: Portal) -> None:
+    user = create_staff_user(username="dina", password=PASSWORD)
+    device = add_totp_device(user=user)
+    assert device.confirmed and device.user == user
+    event = AuditEvent.objects.get(action="accounts.mfa_enrolled")
+    assert device.key not in str(event.data)
+
+
+def test_failed_sign_in_records_the_name_tried_not_the_address(db: None) -> None:
+    record_failed_sign_in(username="x" * 500, reason="password")
+    event = AuditEvent.objects.get(action="accounts.sign_in_refused")
+    assert event.data == {"username": "x" * 150, "reason": "password"}
+    assert event.actor == "system"
