@@ -61,9 +61,9 @@ def _canonical_host(host: str) -> str:
     host = host.rstrip(".").lower()
     if not host:
         raise NotAWebAddress("the address has no host name")
-    if host.startswith("[") and host.endswith("]"):
+    if ":" in host:  # urlsplit has already taken the brackets off an IPv6 literal
         try:
-            return f"[{ipaddress.IPv6Address(host[1:-1]).compressed}]"
+            return f"[{ipaddress.IPv6Address(host.strip('[]')).compressed}]"
         except ValueError:
             raise NotAWebAddress("the address has an invalid IPv6 host") from None
     try:

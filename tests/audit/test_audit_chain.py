@@ -1,0 +1,130 @@
+"""The audit log is a hash chain: any edit or deletion is found, and named."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection, transaction
+
+from hotline.audit.actions import record_event
+from hotline.audit.chain import verify_chain
+from hotline.audit.models import GENESIS_HASH, AuditEvent, ChainHead
+from hotline.audit.tasks import verify_audit_chain
+
+
+def write(n: int) -> list[AuditEvent]:
+    events = []
+    for i in range(n):
+        with transaction.atomic():
+            events.append(
+                record_event(actor="system", action="test.thing_done", data={"i": i, "ü": "é"})
+            )
+    return events
+
+
+def verify_output() -> str:
+    out = StringIO()
+    call_command("audit", "verify", stdout=out)
+    return out.getvalue()
+
+
+def test_events_link_to_the_one_before(db: None) -> None:
+    first, second, third = write(3)
+    assert first.seq == 1 and first.prev_hash == GENESIS_HASH
+    assert second.prev_hash == first.hash and third.prev_hash == second.hash
+    assert ChainHead.objects.get().last_hash == third.hash
+
+
+def test_record_event_outside_a_transaction_is_refused(transactional_db: None) -> None:
+    with pytest.raises(RuntimeError, match="inside the action's transaction"):
+        record_event(actor="system", action="test.loose")
+
+
+def test_event_rolled_back_with_its_action_leaves_no_gap(db: None) -> None:
+    write(1)
+
+    def doomed_action() -> None:
+        with transaction.atomic():
+            record_event(actor="system", action="test.doomed")
+            raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        doomed_action()
+    (after,) = write(1)
+    assert after.seq == 2
+    assert verify_chain().intact
+
+
+def test_intact_chain_verifies(db: None) -> None:
+    write(5)
+    report = verify_chain()
+    assert report.intact and report.events_checked == 5
+    assert "Audit chain intact: 5 events verified." in verify_output()
+
+
+def test_empty_chain_is_intact(db: None) -> None:
+    assert verify_chain().intact
+
+
+def test_edited_data_is_found_at_that_event(db: None) -> None:
+    write(5)
+    AuditEvent.objects.filter(seq=3).update(data={"i": 99})
+    report = verify_chain()
+    assert report.problem is not None and report.problem.seq == 3
+    assert "changed after it was written" in report.problem.message
+    assert report.events_checked == 2
+
+
+def test_edited_actor_through_raw_sql_is_found(db: None) -> None:
+    write(4)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_auditevent SET actor = %s WHERE seq = %s", ["staff:666", 2])
+    with pytest.raises(CommandError, match=r"BROKEN at event #2\b"):
+        verify_output()
+
+
+def test_rewritten_link_is_found(db: None) -> None:
+    write(4)
+    AuditEvent.objects.filter(seq=3).update(prev_hash="f" * 64)
+    report = verify_chain()
+    assert report.problem is not None and report.problem.seq == 3
+    assert "does not follow event #2" in report.problem.message
+
+
+def test_deleted_event_is_found_as_missing(db: None) -> None:
+    write(5)
+    AuditEvent.objects.filter(seq=3).delete()
+    report = verify_chain()
+    assert report.problem is not None and report.problem.seq == 3
+    assert "event #3 is missing" in report.problem.message
+
+
+def test_deleted_newest_event_is_found(db: None) -> None:
+    write(5)
+    AuditEvent.objects.filter(seq=5).delete()
+    report = verify_chain()
+    assert report.problem is not None and report.problem.seq == 5
+    assert "ends at event #4 but 5 events were written" in report.problem.message
+
+
+def test_recomputed_hashes_after_an_edit_still_break_at_the_next_event(db: None) -> None:
+    # A forger who edits an event and recomputes its hash breaks the next link instead.
+    from hotline.audit.chain import stored_hash_of
+
+    write(4)
+    event = AuditEvent.objects.get(seq=2)
+    event.data = {"i": 42}
+    event.hash = stored_hash_of(event)
+    AuditEvent.objects.filter(seq=2).update(data=event.data, hash=event.hash)
+    report = verify_chain()
+    assert report.problem is not None and report.problem.seq == 3
+
+
+def test_periodic_task_reports_the_chain_state(db: None) -> None:
+    write(3)
+    assert verify_audit_chain.call() == {"intact": True, "checked": 3, "problem": ""}
+    AuditEvent.objects.filter(seq=1).update(action="test.other")
+    result = verify_audit_chain.call()
+    assert result["intact"] is False and "#1" in result["problem"]
