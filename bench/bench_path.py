@@ -37,8 +37,12 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=20)
     args = parser.parse_args()
 
-    tmp = tempfile.mkdtemp(prefix="hotline-bench-")
-    os.environ.setdefault("HOTLINE_VAR_DIR", tmp)
+    with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmp:
+        os.environ.setdefault("HOTLINE_VAR_DIR", tmp)
+        bench(args)
+
+
+def bench(args: argparse.Namespace) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
     import django
 
