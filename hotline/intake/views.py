@@ -48,7 +48,7 @@ def report_form(request: HttpRequest, portal: Portal, lang: str) -> HttpResponse
             # and a reload cannot file the report twice.
             request.session[RECEIPT_SESSION_KEY] = {
                 "reference": report.reference,
-                "count": report.items.count(),
+                "count": len(form.cleaned_data["urls"]),
             }
             return HttpResponseRedirect(f"/{portal.code}/{lang}/thanks/")
         context = {"form": form, **_portal_context(portal, lang)}

@@ -18,7 +18,9 @@ EVENTS_EACH = 15
 @pytest.mark.django_db(transaction=True)
 def test_parallel_appends_keep_the_chain_whole() -> None:
     if connection.vendor != "postgresql":
-        pytest.skip("SQLite serialises whole write transactions; the row lock matters on PostgreSQL")
+        pytest.skip(
+            "SQLite serialises whole write transactions; the row lock matters on PostgreSQL"
+        )
     errors: list[BaseException] = []
     start = threading.Barrier(WRITERS)
 
