@@ -13,6 +13,8 @@ import ipaddress
 import re
 from urllib.parse import quote, urlsplit, urlunsplit
 
+import idna
+
 MAX_URL_LENGTH = 2048
 ALLOWED_SCHEMES = ("http", "https")
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -71,8 +73,10 @@ def _canonical_host(host: str) -> str:
     except ValueError:
         pass
     try:
-        ascii_host = host.encode("idna").decode("ascii")
-    except UnicodeError:
+        # UTS #46 non-transitional, as browsers do: "straße" stays "straße" (xn--strae-oqa);
+        # Python's own "idna" codec is IDNA 2003 and would fold it to "strasse".
+        ascii_host = idna.encode(host, uts46=True, transitional=False).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
         raise NotAWebAddress(f"'{host}' is not a valid host name") from None
     labels = ascii_host.split(".")
     if len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
@@ -100,6 +104,10 @@ def canonicalise_url(text: str) -> str:
             )
         # People paste "site.example/page"; read it as http.
         text = "http://" + text
+    # Browsers read "\\" as "/" before the query in http(s) addresses, so
+    # "http://a.test\\@b.test/" is a page on a.test; read it the same way.
+    end = min((i for i in (text.find("?"), text.find("#")) if i >= 0), default=len(text))
+    text = text[:end].replace("\\", "/") + text[end:]
     try:
         parts = urlsplit(text)
         port = parts.port

@@ -5,8 +5,10 @@ from __future__ import annotations
 from io import StringIO
 
 import pytest
+from django.contrib import admin
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
+from django.test import RequestFactory
 
 from hotline.audit.actions import record_event
 from hotline.audit.chain import verify_chain
@@ -128,3 +130,12 @@ def test_periodic_task_reports_the_chain_state(db: None) -> None:
     AuditEvent.objects.filter(seq=1).update(action="test.other")
     result = verify_audit_chain.call()
     assert result["intact"] is False and "#1" in result["problem"]
+
+
+def test_audit_admin_is_read_only(db: None) -> None:
+    event = write(1)[0]
+    model_admin = admin.site._registry[AuditEvent]
+    request = RequestFactory().get("/admin/audit/auditevent/")
+    assert model_admin.has_add_permission(request) is False
+    assert model_admin.has_change_permission(request, event) is False
+    assert model_admin.has_delete_permission(request, event) is False

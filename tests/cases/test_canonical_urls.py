@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hotline.cases.canonical import MAX_URL_LENGTH, NotAWebAddress, canonicalise_url
@@ -19,6 +19,11 @@ from hotline.cases.canonical import MAX_URL_LENGTH, NotAWebAddress, canonicalise
         ("example.test:8080/page", "http://example.test:8080/page"),
         ("http://user:secret@example.test/", "http://example.test/"),
         ("http://bücher.example/", "http://xn--bcher-kva.example/"),
+        # Browsers (WHATWG URL, UTS #46 non-transitional) visit xn--strae-oqa for "straße";
+        # IDNA 2003 would map it to "strasse", a different domain.
+        ("http://straße.example/", "http://xn--strae-oqa.example/"),
+        # Browsers read a backslash as a slash: the host is example.test, not evil.test.
+        ("http://example.test\\@evil.test/", "http://example.test/@evil.test/"),
         ("http://example.test./%7euser/", "http://example.test/~user/"),
         ("http://example.test/a%2fb", "http://example.test/a%2Fb"),
         ("http://example.test/a b".replace(" ", "%20"), "http://example.test/a%20b"),
@@ -66,6 +71,10 @@ def test_not_web_addresses_say_why(text: str, reason: str) -> None:
     )
 )
 def test_canonical_form_is_a_fixed_point(text: str) -> None:
+    assert_refused_or_fixed_point(text)
+
+
+def assert_refused_or_fixed_point(text: str) -> None:
     try:
         canonical = canonicalise_url(text)
     except NotAWebAddress:
@@ -73,3 +82,24 @@ def test_canonical_form_is_a_fixed_point(text: str) -> None:
     assert canonical.startswith(("http://", "https://"))
     assert len(canonical) <= MAX_URL_LENGTH
     assert canonicalise_url(canonical) == canonical
+
+
+_url_alphabet = st.sampled_from(
+    [*"abcxyzABC019-._~:/?#[]@!$&'()*+,;=%", "%2f", "%7E", "%41", "é", "ü", " ", "\t"]
+)
+_hosts = st.sampled_from(
+    ["example.test", "EXAMPLE.test.", "bücher.example", "192.0.2.7", "[::1]", "nodot", ""]
+)
+_url_like = st.builds(
+    lambda scheme, host, port, rest: f"{scheme}{host}{port}{rest}",
+    st.sampled_from(["http://", "HTTPS://", "", "ftp://", "javascript:"]),
+    _hosts,
+    st.sampled_from(["", ":80", ":443", ":8080", ":0", ":99999", ":x"]),
+    st.lists(_url_alphabet, max_size=30).map("".join),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_url_like)
+def test_url_like_text_canonicalises_to_a_fixed_point_or_is_refused(text: str) -> None:
+    assert_refused_or_fixed_point(text)

@@ -1,0 +1,192 @@
+"""API keys on the URL list endpoint: each refusal says why; keys are audited, never stored."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from pytest_django.fixtures import Settings
+
+from hotline.audit.models import AuditEvent
+from hotline.members.actions import create_member, issue_api_key, revoke_api_key
+from hotline.members.keys import generate_key
+from hotline.members.models import ApiKey, Member, MemberKind, Scope
+from tests.conftest import MemberKey
+
+URL = "/api/v1/urllist"
+
+
+def get(client: Client, authorization: str | None) -> tuple[int, dict[str, str], str | None]:
+    headers = {} if authorization is None else {"Authorization": authorization}
+    response = client.get(URL, headers=headers)
+    body = response.json() if response["Content-Type"].startswith("application/json") else {}
+    return response.status_code, body, response.get("WWW-Authenticate")
+
+
+def new_key(
+    member: Member,
+    scopes: list[Scope] | None = None,
+    expires_at: datetime | None = None,
+) -> str:
+    _, plaintext = issue_api_key(
+        member=member,
+        scopes=[Scope.URLLIST_READ] if scopes is None else scopes,
+        expires_at=expires_at,
+    )
+    return f"Bearer {plaintext}"
+
+
+@pytest.fixture
+def member(db: None) -> Member:
+    return create_member(name="Filter Co", kind=MemberKind.FILTER_VENDOR, country="MA")
+
+
+def test_valid_key_is_accepted(client: Client, isp: MemberKey) -> None:
+    response = client.get(URL, headers=isp.header)
+    assert response.status_code == 200
+
+
+def test_missing_header_is_401_missing_key(client: Client, db: None) -> None:
+    status, body, challenge = get(client, None)
+    assert status == 401
+    assert body["error"] == "missing_key"
+    assert body["message"]
+    assert challenge is not None
+
+
+def test_wrong_scheme_is_401(client: Client, isp: MemberKey) -> None:
+    status, body, challenge = get(client, "Basic x")
+    assert status == 401
+    assert body["message"]
+    assert challenge is not None
+
+
+def test_malformed_key_is_401_malformed_key(client: Client, db: None) -> None:
+    status, body, challenge = get(client, "Bearer nonsense")
+    assert (status, body["error"]) == (401, "malformed_key")
+    assert challenge is not None
+
+
+def test_wrong_secret_is_401_invalid_key(client: Client, isp: MemberKey) -> None:
+    forged = f"Bearer hlk_{isp.key.prefix}_{'x' * 43}"
+    status, body, challenge = get(client, forged)
+    assert (status, body["error"]) == (401, "invalid_key")
+    assert challenge is not None
+
+
+def test_unknown_prefix_is_401_invalid_key(client: Client, isp: MemberKey) -> None:
+    secret = isp.plaintext.split("_", 2)[2]
+    status, body, _ = get(client, f"Bearer hlk_000000000000_{secret}")
+    assert (status, body["error"]) == (401, "invalid_key")
+
+
+def test_revoked_key_is_401_revoked_key(client: Client, isp: MemberKey) -> None:
+    revoke_api_key(key=isp.key)
+    status, body, challenge = get(client, isp.header["Authorization"])
+    assert (status, body["error"]) == (401, "revoked_key")
+    assert challenge is not None
+
+
+def test_expired_key_is_401_expired_key(client: Client, member: Member) -> None:
+    header = new_key(member, expires_at=timezone.now() - timedelta(days=1))
+    status, body, challenge = get(client, header)
+    assert (status, body["error"]) == (401, "expired_key")
+    assert challenge is not None
+
+
+def test_key_expiring_later_is_accepted(client: Client, member: Member) -> None:
+    header = new_key(member, expires_at=timezone.now() + timedelta(days=30))
+    assert get(client, header)[0] == 200
+
+
+def test_key_without_scope_is_403_scope(client: Client, member: Member) -> None:
+    status, body, _ = get(client, new_key(member, scopes=[]))
+    assert (status, body["error"]) == (403, "scope")
+    assert body["message"]
+
+
+def test_inactive_member_is_403(client: Client, isp: MemberKey) -> None:
+    Member.objects.filter(pk=isp.key.member_id).update(is_active=False)
+    status, body, _ = get(client, isp.header["Authorization"])
+    assert status == 403
+    assert body["error"]
+
+
+def test_demo_key_refused_when_demo_accounts_disabled(
+    client: Client, db: None, settings: Settings
+) -> None:
+    settings.HOTLINE_DEMO_ACCOUNTS_ENABLED = False
+    demo = create_member(name="Demo ISP", kind=MemberKind.ISP, is_demo=True)
+    status, body, challenge = get(client, new_key(demo))
+    assert (status, body["error"]) == (401, "demo_key")
+    assert challenge is not None
+
+
+def test_demo_key_accepted_when_demo_accounts_enabled(
+    client: Client, db: None, settings: Settings
+) -> None:
+    settings.HOTLINE_DEMO_ACCOUNTS_ENABLED = True
+    demo = create_member(name="Demo ISP", kind=MemberKind.ISP, is_demo=True)
+    assert get(client, new_key(demo))[0] == 200
+
+
+def test_issuing_a_key_is_audited_without_the_secret(member: Member) -> None:
+    key, plaintext = issue_api_key(member=member, scopes=[Scope.URLLIST_READ])
+    event = AuditEvent.objects.get(action="members.key_issued", target_id=str(key.pk))
+    secret = plaintext.split("_", 2)[2]
+    assert event.data["prefix"] == key.prefix
+    assert secret not in str(event.data)
+    assert plaintext not in str(event.data)
+
+
+def test_revoking_a_key_is_audited_without_the_secret(isp: MemberKey) -> None:
+    revoke_api_key(key=isp.key)
+    event = AuditEvent.objects.get(action="members.key_revoked", target_id=str(isp.key.pk))
+    assert isp.plaintext.split("_", 2)[2] not in str(event.data)
+
+
+def test_revoking_twice_writes_one_event(isp: MemberKey) -> None:
+    first = revoke_api_key(key=isp.key)
+    second = revoke_api_key(key=isp.key)
+    assert first.revoked_at == second.revoked_at
+    assert AuditEvent.objects.filter(action="members.key_revoked").count() == 1
+
+
+def test_successful_call_sets_last_used_at(client: Client, isp: MemberKey) -> None:
+    assert isp.key.last_used_at is None
+    assert client.get(URL, headers=isp.header).status_code == 200
+    isp.key.refresh_from_db()
+    assert isp.key.last_used_at is not None
+
+
+def test_refused_call_does_not_set_last_used_at(client: Client, isp: MemberKey) -> None:
+    revoke_api_key(key=isp.key)
+    client.get(URL, headers=isp.header)
+    isp.key.refresh_from_db()
+    assert isp.key.last_used_at is None
+
+
+def test_plaintext_key_is_not_stored(isp: MemberKey) -> None:
+    secret = isp.plaintext.split("_", 2)[2]
+    row = ApiKey.objects.filter(pk=isp.key.pk).values().get()
+    stored = " ".join(str(value) for value in row.values())
+    assert secret not in stored
+    assert isp.plaintext not in stored
+
+
+def test_secret_with_underscores_is_accepted(
+    client: Client, db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = generate_key
+
+    def with_underscores() -> object:
+        new = real()
+        return type(new)(prefix=new.prefix, secret="a_b_" + new.secret)
+
+    monkeypatch.setattr("hotline.members.actions.generate_key", with_underscores)
+    member = create_member(name="Underscore ISP", kind=MemberKind.ISP)
+    _, plaintext = issue_api_key(member=member, scopes=[Scope.URLLIST_READ])
+    assert "_a_b_" in plaintext
+    assert get(client, f"Bearer {plaintext}")[0] == 200
