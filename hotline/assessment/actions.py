@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from hotline.accounts.access import assessable_portal_ids
 from hotline.accounts.models import StaffUser
 from hotline.assessment.models import Assessment, Claim, Outcome
+from hotline.assessment.queries import assessable_cases
 from hotline.audit.actions import record_event, staff_actor
 from hotline.cases.actions import resolve_case
 from hotline.cases.models import Case, CaseStatus
@@ -21,7 +21,7 @@ class AssessmentRefused(Exception):
 
 def _lock_case(case: Case, analyst: StaffUser) -> Case:
     locked = Case.objects.select_for_update().select_related("portal").get(pk=case.pk)
-    if locked.portal_id not in assessable_portal_ids(analyst):
+    if not assessable_cases(analyst).filter(pk=locked.pk).exists():
         raise AssessmentRefused("You do not assess reports for this portal.")
     if locked.status != CaseStatus.AWAITING_ASSESSMENT:
         raise AssessmentRefused("This case has already been assessed.")

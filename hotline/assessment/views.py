@@ -15,7 +15,7 @@ from hotline.accounts.models import StaffUser
 from hotline.assessment import actions
 from hotline.assessment.forms import AssessmentForm
 from hotline.assessment.models import Claim
-from hotline.assessment.queries import queue_for
+from hotline.assessment.queries import assessable_cases, queue_for
 from hotline.cases.models import Case
 
 QUEUE_PAGE_SIZE = 50
@@ -30,9 +30,7 @@ def _analyst(request: HttpRequest) -> StaffUser:
 def _visible_case(request: HttpRequest, case_id: int) -> Case:
     # A case on a portal the analyst has no role on is "not found", not "forbidden".
     return get_object_or_404(
-        Case.objects.select_related("portal"),
-        pk=case_id,
-        portal_id__in=assessable_portal_ids(_analyst(request)),
+        assessable_cases(_analyst(request)).select_related("portal"), pk=case_id
     )
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Least
 from django.utils import timezone
 
 from hotline.audit.actions import record_event
@@ -12,14 +13,20 @@ from hotline.core.classification import Category
 from hotline.core.hashing import url_digest
 from hotline.portals.models import Portal
 
+# Each further report raises a case's priority by one, up to this cap: many reports of one URL
+# should move it up the queue, but a flood of them must not bury every other case below it.
+MAX_REPORT_PRIORITY = 20
+
 
 @transaction.atomic
 def open_or_attach_case(*, canonical_url: str, portal: Portal, actor: str) -> tuple[Case, bool]:
     """The case for `canonical_url`, opened if new; a known URL attaches to its case.
 
     A URL already confirmed stays confirmed and does not go back to the queue: it is resolved
-    without an analyst looking at it again. Audits `cases.case_opened` or
-    `cases.report_attached` (with whether the content was already known).
+    without an analyst looking at it again. A URL assessed as not confirmed goes back to the
+    queue, because what a page shows can change. Audits `cases.case_opened`, or
+    `cases.report_attached` (with whether the content was already known) and, on a reopen,
+    `cases.case_reopened`.
     """
     case, created = Case.objects.get_or_create(
         url_sha256=url_digest(canonical_url),
@@ -29,8 +36,10 @@ def open_or_attach_case(*, canonical_url: str, portal: Portal, actor: str) -> tu
     if created:
         record_event(actor=actor, action="cases.case_opened", target=case, portal=code)
         return case, True
+    case = Case.objects.select_for_update().get(pk=case.pk)
     Case.objects.filter(pk=case.pk).update(
-        report_count=F("report_count") + 1, priority=F("priority") + 1
+        report_count=F("report_count") + 1,
+        priority=Least(F("priority") + 1, Value(MAX_REPORT_PRIORITY)),
     )
     case.refresh_from_db()
     record_event(
@@ -40,6 +49,21 @@ def open_or_attach_case(*, canonical_url: str, portal: Portal, actor: str) -> tu
         portal=code,
         data={"known": case.status == CaseStatus.CONFIRMED, "status": case.status},
     )
+    if case.status == CaseStatus.NOT_CONFIRMED:
+        previous_resolution = case.resolved_at
+        case.status = CaseStatus.AWAITING_ASSESSMENT
+        case.resolved_at = None
+        case.save(update_fields=["status", "resolved_at"])
+        record_event(
+            actor=actor,
+            action="cases.case_reopened",
+            target=case,
+            portal=code,
+            data={
+                "was": CaseStatus.NOT_CONFIRMED,
+                "resolved_at": previous_resolution.isoformat() if previous_resolution else "",
+            },
+        )
     return case, False
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hotline.audit.models import AuditEvent
-from hotline.cases.actions import open_or_attach_case, resolve_case
+from hotline.cases.actions import MAX_REPORT_PRIORITY, open_or_attach_case, resolve_case
 from hotline.cases.models import Case, CaseStatus
 from hotline.core.classification import Category
 from hotline.portals.models import Portal
@@ -81,3 +81,29 @@ def test_resolve_not_confirmed_has_no_category(tn: Portal) -> None:
     assert case.resolved_at is not None
     event = AuditEvent.objects.get(action="cases.case_resolved")
     assert event.data["status"] == "not_confirmed"
+
+
+def test_not_confirmed_case_reported_again_goes_back_to_the_queue(tn: Portal, ma: Portal) -> None:
+    case, _ = open_or_attach_case(canonical_url=URL, portal=tn, actor="public")
+    resolve_case(case=case, confirmed=False, category=None, actor="system")
+    again, opened = open_or_attach_case(canonical_url=URL, portal=ma, actor="public")
+    assert opened is False
+    assert again.status == CaseStatus.AWAITING_ASSESSMENT
+    assert again.resolved_at is None
+    event = AuditEvent.objects.get(action="cases.case_reopened")
+    assert event.target_id == str(case.pk)
+    assert event.portal == "ma"
+    assert event.data["was"] == CaseStatus.NOT_CONFIRMED
+
+
+def test_awaiting_case_reported_again_is_not_reopened(tn: Portal) -> None:
+    open_or_attach_case(canonical_url=URL, portal=tn, actor="public")
+    open_or_attach_case(canonical_url=URL, portal=tn, actor="public")
+    assert not AuditEvent.objects.filter(action="cases.case_reopened").exists()
+
+
+def test_priority_from_repeat_reports_is_capped(tn: Portal) -> None:
+    for _ in range(MAX_REPORT_PRIORITY + 5):
+        case, _ = open_or_attach_case(canonical_url=URL, portal=tn, actor="public")
+    assert case.report_count == MAX_REPORT_PRIORITY + 5
+    assert case.priority == MAX_REPORT_PRIORITY
