@@ -47,7 +47,6 @@ def test_queue_shows_only_the_analysts_portals(
     assert client.post(f"/staff/cases/{tn_case.pk}/claim/").status_code == 404
 
 
-
 def test_a_url_reported_on_two_portals_is_in_both_queues(
     client: Client, alice: Analyst, bob: Analyst, tn: Portal, ma: Portal
 ) -> None:
@@ -68,6 +67,7 @@ def test_queue_lists_a_case_once_however_many_reports_it_has(
     page = alice_client.get("/staff/").content.decode()
     assert page.count(f"Assess case #{case.pk}") == 1
     assert "1 case awaiting assessment" in page
+
 
 def test_claim_assess_and_the_case_leaves_the_queue(
     alice_client: Client, alice: Analyst, tn: Portal

@@ -124,6 +124,10 @@ def test_serve_runs_web_and_worker_and_ctrl_c_stops_both(var_dir: Path) -> None:
             f"http://127.0.0.1:{port}/static/hotline/hotline.css", timeout=5
         ) as css:
             assert css.status == 200  # the server serves its own static files
+        # A malformed request makes gunicorn log a warning that would name the client.
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+            raw.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+            assert raw.recv(1024).startswith(b"HTTP/1.1 400")
         children = children_of(server.pid)
         assert len(children) == 2  # gunicorn master and the task worker
         server.send_signal(signal.SIGINT)
@@ -135,4 +139,7 @@ def test_serve_runs_web_and_worker_and_ctrl_c_stops_both(var_dir: Path) -> None:
     assert "Hotline stopped." in output
     for pid in children:
         assert not Path(f"/proc/{pid}").exists(), f"child {pid} still running"
-    assert "127.0.0.1 " not in output.split("Hotline on")[1]  # no client address in the access log
+    served = output.split("Hotline on")[1]
+    assert "127.0.0.1 " not in served  # no client address in the access log
+    assert "Invalid request from ip=[withheld]" in served
+    assert "ip=127.0.0.1" not in served

@@ -62,6 +62,8 @@ class Command(BaseCommand):
             # Access log without the client address: reporters' IPs are never recorded.
             "--access-logfile", "-",
             "--access-logformat", '%(t)s "%(r)s" %(s)s %(b)s %(M)sms',
+            # And an error log that withholds the address of a client sending a bad request.
+            "--logger-class", "hotline.core.serverlog.PrivateLogger",
         ]  # fmt: skip
         children = [_start(web)]
         if not options["no_worker"]:
