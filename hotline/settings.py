@@ -6,6 +6,8 @@ HSTS is on. `make run` sets HOTLINE_DEBUG=1 for a local demo over plain HTTP.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from pathlib import Path
 
 import dj_database_url
@@ -28,6 +30,15 @@ if not SECRET_KEY:
             "or set HOTLINE_DEBUG=1 for a local demo."
         )
     SECRET_KEY = "hotline-insecure-development-key-never-use-in-production-0123456789"  # noqa: S105
+
+# The audit chain is sealed with HMAC-SHA256 under this key, which lives outside the database:
+# whoever can write to the database alone cannot rewrite an event and recompute the chain.
+# By default it is derived from SECRET_KEY; set it on its own to be free to rotate SECRET_KEY
+# (changing the audit key itself makes `hotline audit verify` refuse the existing chain).
+HOTLINE_AUDIT_KEY = (
+    env_secret("HOTLINE_AUDIT_KEY")
+    or hmac.new(SECRET_KEY.encode(), b"hotline.audit-chain", hashlib.sha256).hexdigest()
+)
 
 ALLOWED_HOSTS = env_list(
     "HOTLINE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else []

@@ -7,7 +7,7 @@ from typing import Any
 from django.db import connection, models
 from django.utils import timezone
 
-from hotline.audit.chain import event_hash
+from hotline.audit.chain import event_hash, key_fingerprint
 from hotline.audit.models import AuditEvent, ChainHead
 
 SYSTEM = "system"
@@ -55,5 +55,6 @@ def record_event(
     event = AuditEvent.objects.create(hash=digest, **fields)
     head.last_seq = seq
     head.last_hash = digest
-    head.save(update_fields=["last_seq", "last_hash"])
+    head.key_fingerprint = head.key_fingerprint or key_fingerprint()
+    head.save(update_fields=["last_seq", "last_hash", "key_fingerprint"])
     return event

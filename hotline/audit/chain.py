@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from django.conf import settings
 
 from hotline.audit.models import GENESIS_HASH, AuditEvent, ChainHead
 
@@ -24,7 +27,9 @@ def event_hash(
     data: dict[str, Any],
     prev_hash: str,
 ) -> str:
-    """SHA-256 over a canonical JSON form of every field that means something."""
+    """HMAC-SHA256, under the audit key, of a canonical JSON form of every field that means
+    something. The key is not in the database, so a forger with only database access cannot
+    compute the hash of an event they changed."""
     canonical = json.dumps(
         {
             "seq": seq,
@@ -41,7 +46,16 @@ def event_hash(
         separators=(",", ":"),
         ensure_ascii=False,
     )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hmac.new(audit_key(), canonical.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def audit_key() -> bytes:
+    return str(settings.HOTLINE_AUDIT_KEY).encode("utf-8")
+
+
+def key_fingerprint() -> str:
+    """Names the audit key without revealing it, so a changed key is told from tampering."""
+    return hmac.new(audit_key(), b"hotline.audit-key-fingerprint", hashlib.sha256).hexdigest()[:16]
 
 
 def stored_hash_of(event: AuditEvent) -> str:
@@ -74,11 +88,13 @@ class ChainReport:
         return self.problem is None
 
 
-def _events(batch_size: int = 2000) -> Iterator[AuditEvent]:
+def _events(*, up_to: int, batch_size: int = 2000) -> Iterator[AuditEvent]:
     # Keyset pagination keeps memory flat on a long chain, on SQLite and PostgreSQL alike.
     last = 0
     while True:
-        batch = list(AuditEvent.objects.filter(seq__gt=last).order_by("seq")[:batch_size])
+        batch = list(
+            AuditEvent.objects.filter(seq__gt=last, seq__lte=up_to).order_by("seq")[:batch_size]
+        )
         if not batch:
             return
         yield from batch
@@ -86,11 +102,27 @@ def _events(batch_size: int = 2000) -> Iterator[AuditEvent]:
 
 
 def verify_chain() -> ChainReport:
-    """Walk the chain from the first event; report the first event that does not hold."""
+    """Walk the chain from the first event; report the first event that does not hold.
+
+    The head is read first and the walk stops at the event it names, so events appended while
+    a long verification runs are left for the next one instead of raising a false alarm.
+    """
+    head = ChainHead.objects.filter(pk=1).first()
+    last_seq = head.last_seq if head else 0
+    last_hash = head.last_hash if head else GENESIS_HASH
+    if head is not None and head.key_fingerprint and head.key_fingerprint != key_fingerprint():
+        return ChainReport(
+            0,
+            ChainProblem(
+                1,
+                "the chain was sealed with a different audit key: is HOTLINE_AUDIT_KEY (or "
+                "HOTLINE_SECRET_KEY, which it defaults to) the one this database was written with?",
+            ),
+        )
     expected_seq = 1
     prev_hash = GENESIS_HASH
     checked = 0
-    for event in _events():
+    for event in _events(up_to=last_seq):
         if event.seq != expected_seq:
             return ChainReport(
                 checked,
@@ -109,7 +141,7 @@ def verify_chain() -> ChainReport:
                     f"#{event.seq - 1}: the link between them was altered",
                 ),
             )
-        if stored_hash_of(event) != event.hash:
+        if not hmac.compare_digest(stored_hash_of(event), event.hash):
             return ChainReport(
                 checked,
                 ChainProblem(
@@ -122,9 +154,6 @@ def verify_chain() -> ChainReport:
         expected_seq += 1
         checked += 1
 
-    head = ChainHead.objects.filter(pk=1).first()
-    last_seq = head.last_seq if head else 0
-    last_hash = head.last_hash if head else GENESIS_HASH
     if last_seq != checked or last_hash != prev_hash:
         return ChainReport(
             checked,

@@ -1,7 +1,8 @@
 """The append-only, hash-chained audit log.
 
-Each event stores the SHA-256 of its own canonical contents and of the event before it, so
-changing or deleting any row breaks the chain at that row. `seq` is assigned under a lock on the
+Each event stores an HMAC-SHA256 (under HOTLINE_AUDIT_KEY, kept outside the database) of its
+own canonical contents and of the event before it, so changing or deleting any row breaks the
+chain at that row. `seq` is assigned under a lock on the
 single ChainHead row: it is gap-free (unlike a database sequence, which skips on rollback), so a
 deleted event shows up as a missing number, and the head remembers the last hash, so deleting
 the newest events shows up too.
@@ -42,6 +43,8 @@ class ChainHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_seq = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    # Which audit key sealed the chain (a fingerprint, not the key), set by the first append.
+    key_fingerprint = models.CharField(max_length=16, blank=True, default="")
 
     def __str__(self) -> str:
         return f"chain head at #{self.last_seq}"

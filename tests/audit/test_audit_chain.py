@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.test import RequestFactory
+from pytest_django.fixtures import Settings
 
 from hotline.audit.actions import record_event
 from hotline.audit.chain import verify_chain
@@ -139,3 +140,47 @@ def test_audit_admin_is_read_only(db: None) -> None:
     assert model_admin.has_add_permission(request) is False
     assert model_admin.has_change_permission(request, event) is False
     assert model_admin.has_delete_permission(request, event) is False
+
+
+def test_forger_without_the_audit_key_cannot_reseal_the_chain(
+    db: None, settings: Settings
+) -> None:
+    # Someone with write access to the database, but not to the server's environment, edits
+    # event #2 and recomputes every hash after it, and the head, under a key they chose.
+    from hotline.audit.chain import stored_hash_of
+
+    write(4)
+    real_key = settings.HOTLINE_AUDIT_KEY
+    settings.HOTLINE_AUDIT_KEY = "forger-guess"
+    prev_hash = AuditEvent.objects.get(seq=1).hash
+    for event in AuditEvent.objects.filter(seq__gte=2).order_by("seq"):
+        if event.seq == 2:
+            event.data = {"i": 42}
+        event.prev_hash = prev_hash
+        event.hash = stored_hash_of(event)
+        event.save()
+        prev_hash = event.hash
+    ChainHead.objects.filter(pk=1).update(last_hash=prev_hash)
+    settings.HOTLINE_AUDIT_KEY = real_key
+    report = verify_chain()
+    assert report.problem is not None and report.problem.seq == 2
+    assert "changed after it was written" in report.problem.message
+
+
+def test_a_different_audit_key_is_named_as_such(db: None, settings: Settings) -> None:
+    write(2)
+    settings.HOTLINE_AUDIT_KEY = "another-key"
+    report = verify_chain()
+    assert report.problem is not None and report.problem.seq == 1
+    assert "sealed with a different audit key" in report.problem.message
+
+
+def test_events_newer_than_the_head_read_are_left_for_the_next_run(db: None) -> None:
+    # verify_chain reads the head first; an event committed after that is not a false alarm.
+    write(3)
+    head = ChainHead.objects.get(pk=1)
+    with transaction.atomic():
+        record_event(actor="system", action="test.later")
+    ChainHead.objects.filter(pk=1).update(last_seq=head.last_seq, last_hash=head.last_hash)
+    report = verify_chain()
+    assert report.intact and report.events_checked == 3
