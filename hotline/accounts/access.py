@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
@@ -10,8 +11,10 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from hotline.accounts.models import ASSESSING_ROLES, PortalRole, StaffUser
+from hotline.audit.models import AuditEvent
 
 View = Callable[..., HttpResponse]
 
@@ -49,3 +52,26 @@ def assessable_portal_ids(user: StaffUser) -> list[int]:
         .values_list("portal_id", flat=True)
         .distinct()
     )
+
+
+# After this many refused sign-ins in the window, the account refuses every attempt (without
+# checking the password, so guessing goes no further) until the window has passed.
+SIGN_IN_ATTEMPTS = 10
+SIGN_IN_WINDOW = timedelta(minutes=15)
+
+
+def sign_in_locked(username: str) -> bool:
+    """Whether the account named `username` has had too many refused sign-ins lately."""
+    user = StaffUser.objects.filter(username=username).first()
+    if user is None:
+        return False
+    since = timezone.now() - SIGN_IN_WINDOW
+    if user.last_login and user.last_login > since:
+        since = user.last_login
+    refused = AuditEvent.objects.filter(
+        action="accounts.sign_in_refused",
+        target_type=StaffUser._meta.label_lower,
+        target_id=str(user.pk),
+        occurred_at__gt=since,
+    )
+    return refused.count() >= SIGN_IN_ATTEMPTS

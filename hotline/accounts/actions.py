@@ -74,9 +74,15 @@ def record_sign_in(*, user: StaffUser) -> None:
 
 @transaction.atomic
 def record_failed_sign_in(*, username: str, reason: str) -> None:
-    """Audit a refused sign-in (`accounts.sign_in_refused`); no address, only the name tried."""
+    """Audit a refused sign-in (`accounts.sign_in_refused`) against the account it named.
+
+    Only an existing account's name is recorded: people type passwords into the username
+    field, and an unknown name is recorded as "<unknown>". No address is recorded.
+    """
+    user = StaffUser.objects.filter(username=username).first()
     record_event(
         actor=SYSTEM,
         action="accounts.sign_in_refused",
-        data={"username": username[:150], "reason": reason},
+        target=user,
+        data={"username": user.username if user else "<unknown>", "reason": reason},
     )

@@ -15,6 +15,7 @@ from django_otp import login as otp_login
 from django_otp import match_token
 
 from hotline.accounts import actions
+from hotline.accounts.access import sign_in_locked
 from hotline.accounts.forms import StaffSignInForm
 from hotline.accounts.models import StaffUser
 
@@ -35,7 +36,10 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     form = StaffSignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
-        user = authenticate(request, username=username, password=form.cleaned_data["password"])
+        locked = sign_in_locked(username)
+        user = None
+        if not locked:
+            user = authenticate(request, username=username, password=form.cleaned_data["password"])
         device = None
         if isinstance(user, StaffUser):
             device = match_token(user, form.cleaned_data["otp_token"].strip())
@@ -44,9 +48,8 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             actions.record_sign_in(user=user)
             return HttpResponseRedirect(_next_url(request))
-        actions.record_failed_sign_in(
-            username=username, reason="password" if user is None else "otp"
-        )
+        reason = "locked" if locked else "password" if user is None else "otp"
+        actions.record_failed_sign_in(username=username, reason=reason)
         # One message for every failure: it must not tell which part was wrong.
         form.add_error(None, _("The username, password or authenticator code is not right."))
     return render(

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from hotline.accounts.access import SIGN_IN_ATTEMPTS, SIGN_IN_WINDOW
 from hotline.accounts.actions import add_totp_device, create_staff_user, grant_portal_roles
 from hotline.accounts.models import Role
 from hotline.audit.models import AuditEvent
@@ -111,3 +115,30 @@ def test_admin_asks_for_the_code_too(client: Client, tn: Portal) -> None:
     client.login(username="root", password=PASSWORD)
     response = client.get("/admin/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_a_name_that_is_no_account_is_not_recorded(client: Client, alice: Analyst) -> None:
+    # People type their password into the username field; it must not reach the audit log.
+    typed = "correct-horse-battery"
+    client.post("/staff/login/", {"username": typed, "password": "x", "otp_token": "123456"})
+    event = AuditEvent.objects.get(action="accounts.sign_in_refused")
+    assert event.data == {"username": "<unknown>", "reason": "password"}
+    assert event.target_id == ""
+    assert not any(typed in str(e.data) for e in AuditEvent.objects.all())
+
+
+def test_an_account_refuses_everything_after_too_many_failures(
+    client: Client, alice: Analyst
+) -> None:
+    for _ in range(SIGN_IN_ATTEMPTS):
+        client.post("/staff/login/", {"username": "alice", "password": "guess", "otp_token": "123456"})
+    refused = AuditEvent.objects.filter(action="accounts.sign_in_refused")
+    assert refused.filter(target_id=str(alice.user.pk)).count() == SIGN_IN_ATTEMPTS
+    right = {"username": "alice", "password": PASSWORD, "otp_token": alice.code()}
+    response = client.post("/staff/login/", right)
+    assert response.status_code == 400
+    assert "The username, password or authenticator code is not right." in response.content.decode()
+    assert refused.filter(data__reason="locked").count() == 1
+    # Once the window has passed, the right password and code work again.
+    refused.update(occurred_at=timezone.now() - SIGN_IN_WINDOW - timedelta(seconds=1))
+    assert client.post("/staff/login/", right).status_code == 302

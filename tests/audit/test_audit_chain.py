@@ -142,9 +142,7 @@ def test_audit_admin_is_read_only(db: None) -> None:
     assert model_admin.has_delete_permission(request, event) is False
 
 
-def test_forger_without_the_audit_key_cannot_reseal_the_chain(
-    db: None, settings: Settings
-) -> None:
+def test_forger_without_the_audit_key_cannot_reseal_the_chain(db: None, settings: Settings) -> None:
     # Someone with write access to the database, but not to the server's environment, edits
     # event #2 and recomputes every hash after it, and the head, under a key they chose.
     from hotline.audit.chain import stored_hash_of
