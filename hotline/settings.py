@@ -141,6 +141,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 OTP_TOTP_ISSUER = "Hotline"
+# The admin never shows authenticator keys or QR codes: `hotline staff add|reset-mfa` shows a
+# new key once, to the person enrolling, so no administrator can copy a colleague's codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Languages the public portals may offer; each portal picks its own subset.
 LANGUAGE_CODE = "en"
@@ -176,6 +179,9 @@ SESSION_COOKIE_SECURE = env_bool("HOTLINE_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
+# The CSRF cookie ends with the browser session, like the session cookie: no year-long token
+# left on a shared or family computer to show that someone used the reporting form.
+CSRF_COOKIE_AGE = None
 SESSION_COOKIE_AGE = env_int("HOTLINE_SESSION_SECONDS", 8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SECURE_SSL_REDIRECT = env_bool("HOTLINE_SSL_REDIRECT", default=not DEBUG)

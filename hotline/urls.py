@@ -2,15 +2,16 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from django_otp.admin import OTPAdminSite
 
+from hotline.accounts.admin_site import HotlineAdminSite
 from hotline.api import api
 from hotline.core import views as core_views
 from hotline.portals.routing import portal_home
 
-# The Django admin asks for the TOTP code too: no staff page without MFA.
-admin.site.__class__ = OTPAdminSite
-admin.site.site_header = "Hotline administration"
+# The Django admin asks for the TOTP code too (no staff page without MFA), through the one staff
+# sign-in page. Swapping the default site's class keeps every app's admin.register working.
+admin.site.__class__ = HotlineAdminSite
+admin.site.site_header = HotlineAdminSite.site_header
 
 handler400 = core_views.bad_request
 handler403 = core_views.permission_denied

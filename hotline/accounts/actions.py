@@ -67,6 +67,18 @@ def add_totp_device(
 
 
 @transaction.atomic
+def reset_mfa(*, user: StaffUser, actor: str = SYSTEM) -> TOTPDevice:
+    """Replace every authenticator `user` has with one new TOTP device.
+
+    For a lost phone, or a first enrolment. The old devices stop working at once. Audits
+    `accounts.mfa_reset` with how many devices were removed, then `accounts.mfa_enrolled`.
+    """
+    removed, _ = TOTPDevice.objects.filter(user=user).delete()
+    record_event(actor=actor, action="accounts.mfa_reset", target=user, data={"removed": removed})
+    return add_totp_device(user=user, actor=actor)
+
+
+@transaction.atomic
 def record_sign_in(*, user: StaffUser) -> None:
     """Audit a successful password + TOTP sign-in (`accounts.signed_in`)."""
     record_event(actor=staff_actor(user), action="accounts.signed_in", target=user)

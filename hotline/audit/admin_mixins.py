@@ -47,6 +47,13 @@ class AuditedAdmin(admin.ModelAdmin):
             self._record(request, obj, "admin.deleted")
             super().delete_model(request, obj)
 
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        # The admin's "delete selected" action: one event per object, one transaction.
+        with transaction.atomic():
+            for obj in queryset:
+                self._record(request, obj, "admin.deleted")
+            super().delete_queryset(request, queryset)
+
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         with transaction.atomic():
             super().save_formset(request, form, formset, change)

@@ -25,4 +25,10 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         every=timedelta(hours=6),
         why="Detect tampering with the audit log soon after it happens, not at the next audit.",
     ),
+    PeriodicJob(
+        name="clear-sessions",
+        task="hotline.core.tasks.clear_expired_sessions",
+        every=timedelta(hours=1),
+        why="A reporter's session holds their receipt; it should not outlive its expiry.",
+    ),
 )

@@ -51,3 +51,48 @@ def test_portals_and_keys_are_read_only_in_the_admin(
     assert admin.get("/admin/audit/auditevent/").status_code == 200
     keys = admin.get("/admin/members/apikey/").content.decode()
     assert "secret_sha256" not in keys
+
+
+def test_admin_never_shows_or_creates_authenticator_keys(client: Client, alice: Analyst) -> None:
+    admin = admin_client(client)
+    device = alice.device
+    page = admin.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/")
+    assert page.status_code == 200
+    assert device.key not in page.content.decode()
+    assert admin.get(f"/admin/otp_totp/totpdevice/{device.pk}/config/").status_code == 403
+    assert admin.get(f"/admin/otp_totp/totpdevice/{device.pk}/qrcode/").status_code == 403
+    assert admin.get("/admin/otp_totp/totpdevice/add/").status_code == 403
+
+
+def test_bulk_delete_in_the_admin_is_audited_per_object(client: Client, alice: Analyst) -> None:
+    admin = admin_client(client)
+    bob_device = add_totp_device(user=alice.user, name="spare phone")
+    response = admin.post(
+        "/admin/otp_totp/totpdevice/",
+        {
+            "action": "delete_selected",
+            "_selected_action": [alice.device.pk, bob_device.pk],
+            "post": "yes",
+        },
+    )
+    assert response.status_code == 302
+    deleted = AuditEvent.objects.filter(action="admin.deleted")
+    assert sorted(deleted.values_list("target_id", flat=True)) == sorted(
+        [str(alice.device.pk), str(bob_device.pk)]
+    )
+    assert verify_chain().intact
+
+
+def test_setting_a_password_in_the_admin_is_audited(client: Client, alice: Analyst) -> None:
+    admin = admin_client(client)
+    new_password = "a new and long enough password 2"
+    response = admin.post(
+        f"/admin/accounts/staffuser/{alice.user.pk}/password/",
+        {"password1": new_password, "password2": new_password, "usable_password": "true"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    event = AuditEvent.objects.get(action="accounts.password_set_by_admin")
+    assert event.target_id == str(alice.user.pk)
+    assert new_password not in str(event.data)
+    alice.user.refresh_from_db()
+    assert alice.user.check_password(new_password)

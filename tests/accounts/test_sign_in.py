@@ -113,8 +113,17 @@ def test_admin_asks_for_the_code_too(client: Client, tn: Portal) -> None:
 
     StaffUser.objects.create_superuser("root", password=PASSWORD)
     client.login(username="root", password=PASSWORD)
-    response = client.get("/admin/")
-    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    response = client.get("/admin/", follow=True)
+    # A password alone is not enough: the admin sends them to the one staff sign-in page.
+    assert response.redirect_chain[-1][0] == "/staff/login/?next=/admin/"
+    assert "authenticator code" in response.content.decode().lower()
+
+
+def test_admin_refuses_a_signed_in_analyst_who_is_not_an_administrator(
+    client: Client, alice: Analyst
+) -> None:
+    sign_in(client, alice)
+    assert client.get("/admin/", follow=True).status_code == 403
 
 
 def test_a_name_that_is_no_account_is_not_recorded(client: Client, alice: Analyst) -> None:
@@ -131,7 +140,9 @@ def test_an_account_refuses_everything_after_too_many_failures(
     client: Client, alice: Analyst
 ) -> None:
     for _ in range(SIGN_IN_ATTEMPTS):
-        client.post("/staff/login/", {"username": "alice", "password": "guess", "otp_token": "123456"})
+        client.post(
+            "/staff/login/", {"username": "alice", "password": "guess", "otp_token": "123456"}
+        )
     refused = AuditEvent.objects.filter(action="accounts.sign_in_refused")
     assert refused.filter(target_id=str(alice.user.pk)).count() == SIGN_IN_ATTEMPTS
     right = {"username": "alice", "password": PASSWORD, "otp_token": alice.code()}

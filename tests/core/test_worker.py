@@ -7,6 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from hotline.audit.tasks import verify_audit_chain
@@ -59,3 +60,22 @@ def test_every_periodic_job_names_a_real_task() -> None:
     for job in PERIODIC_JOBS:
         assert isinstance(import_string(job.task), Task), job.name
         assert job.why
+
+
+def test_expired_sessions_are_cleared(db: None) -> None:
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+
+    from hotline.core.tasks import clear_expired_sessions
+
+    live = SessionStore()
+    live["receipt"] = "TN-1"
+    live.create()
+    old = SessionStore()
+    old["receipt"] = "TN-2"
+    old.create()
+    Session.objects.filter(session_key=old.session_key).update(
+        expire_date=timezone.now() - timedelta(minutes=1)
+    )
+    assert clear_expired_sessions.call() == {"cleared": 1}
+    assert list(Session.objects.values_list("session_key", flat=True)) == [live.session_key]

@@ -109,6 +109,14 @@ def test_form_with_csrf_token_is_accepted(tn: Portal) -> None:
     assert response.status_code == 302
 
 
+def test_csrf_cookie_ends_with_the_browser_session(tn: Portal) -> None:
+    # No long-lived cookie left behind to show that someone used the reporting form.
+    response = Client().get("/tn/fr/")
+    cookie = response.cookies["csrftoken"]
+    assert cookie["max-age"] == "" and cookie["expires"] == ""
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+
+
 @pytest.mark.parametrize(
     ("urls", "message"),
     [
