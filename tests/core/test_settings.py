@@ -86,3 +86,14 @@ def test_pages_carry_a_strict_content_security_policy(client: object, db: None) 
     policy = response["Content-Security-Policy"]
     assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
     assert "http" not in policy  # nothing allowed from other sites
+
+
+def test_every_model_change_has_its_migration(db: None) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    # --check exits non-zero (SystemExit) when a model has changed without a migration.
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    assert "No changes detected" in out.getvalue()
