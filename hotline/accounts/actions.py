@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hotline.accounts.models import PortalRole, Role, StaffUser
-from hotline.audit.actions import SYSTEM, record_event, staff_actor
+from hotline.audit.actions import SYSTEM, audited_action, record_event, staff_actor
 
 
-@transaction.atomic
+@audited_action
 def create_staff_user(
     *,
     username: str,
@@ -33,7 +32,7 @@ def create_staff_user(
     return user
 
 
-@transaction.atomic
+@audited_action
 def grant_portal_roles(
     *, user: StaffUser, portal_codes: Iterable[str], role: Role, actor: str = SYSTEM
 ) -> list[PortalRole]:
@@ -56,7 +55,7 @@ def grant_portal_roles(
     return granted
 
 
-@transaction.atomic
+@audited_action
 def add_totp_device(
     *, user: StaffUser, name: str = "authenticator", actor: str = SYSTEM
 ) -> TOTPDevice:
@@ -66,7 +65,7 @@ def add_totp_device(
     return device
 
 
-@transaction.atomic
+@audited_action
 def reset_mfa(*, user: StaffUser, actor: str = SYSTEM) -> TOTPDevice:
     """Replace every authenticator `user` has with one new TOTP device.
 
@@ -78,13 +77,23 @@ def reset_mfa(*, user: StaffUser, actor: str = SYSTEM) -> TOTPDevice:
     return add_totp_device(user=user, actor=actor)
 
 
-@transaction.atomic
+@audited_action
 def record_sign_in(*, user: StaffUser) -> None:
     """Audit a successful password + TOTP sign-in (`accounts.signed_in`)."""
     record_event(actor=staff_actor(user), action="accounts.signed_in", target=user)
 
 
-@transaction.atomic
+@audited_action
+def unlock_sign_in(*, user: StaffUser, actor: str = SYSTEM) -> None:
+    """Lift a sign-in lock now: refusals before this no longer count towards one.
+
+    For the person locked out by someone guessing at their account. Audits
+    `accounts.sign_in_unlocked`.
+    """
+    record_event(actor=actor, action="accounts.sign_in_unlocked", target=user)
+
+
+@audited_action
 def record_failed_sign_in(*, username: str, reason: str) -> None:
     """Audit a refused sign-in (`accounts.sign_in_refused`) against the account it named.
 

@@ -13,6 +13,7 @@ from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hotline.accounts.models import PortalRole, StaffUser
+from hotline.audit.actions import lock_chain
 from hotline.audit.admin_mixins import AuditedAdmin
 
 
@@ -33,6 +34,7 @@ class StaffUserAdmin(AuditedAdmin, UserAdmin):
         # Setting someone's password is a state change like any other: audited, in one
         # transaction with the change (the password itself never reaches the log).
         with transaction.atomic():
+            lock_chain()
             response = super().user_change_password(request, id, form_url)
             if request.method == "POST" and response.status_code == 302:
                 user = self.get_object(request, unquote(id))
@@ -48,5 +50,13 @@ admin.site.unregister(TOTPDevice)
 
 @admin.register(TOTPDevice)
 class AuditedTOTPDeviceAdmin(AuditedAdmin, TOTPDeviceAdmin):
+    # Whose device it is and how its codes are computed are fixed: an administrator who could
+    # move a device they know onto a colleague's account, or widen its tolerance until old
+    # codes pass, could sign in as that colleague. Name, confirmed and throttling stay editable.
+    fixed_fields = ("user", "step", "t0", "digits", "tolerance", "drift")
+
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [*super().get_readonly_fields(request, obj), *self.fixed_fields]

@@ -37,9 +37,12 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
         locked = sign_in_locked(username)
-        user = None
-        if not locked:
-            user = authenticate(request, username=username, password=form.cleaned_data["password"])
+        # The password is checked even on a locked account, and the answer thrown away: a
+        # locked account that answered without hashing would answer faster, and so tell that
+        # the account exists.
+        user = authenticate(request, username=username, password=form.cleaned_data["password"])
+        if locked:
+            user = None
         device = None
         if isinstance(user, StaffUser):
             device = match_token(user, form.cleaned_data["otp_token"].strip())

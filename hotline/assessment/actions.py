@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils import timezone
 
 from hotline.accounts.models import StaffUser
 from hotline.assessment.models import Assessment, Claim, Outcome
 from hotline.assessment.queries import assessable_cases
-from hotline.audit.actions import record_event, staff_actor
+from hotline.audit.actions import audited_action, record_event, staff_actor
 from hotline.cases.actions import resolve_case
 from hotline.cases.models import Case, CaseStatus
 from hotline.core.classification import Category
@@ -28,7 +27,7 @@ def _lock_case(case: Case, analyst: StaffUser) -> Case:
     return locked
 
 
-@transaction.atomic
+@audited_action
 def claim_case(*, case: Case, analyst: StaffUser) -> Claim:
     """Take a case from the queue so no one else assesses it at the same time.
 
@@ -55,7 +54,7 @@ def claim_case(*, case: Case, analyst: StaffUser) -> Claim:
     return claim
 
 
-@transaction.atomic
+@audited_action
 def release_case(*, case: Case, analyst: StaffUser) -> None:
     """Give a claimed case back to the queue. Audits `assessment.case_released`."""
     deleted, _ = Claim.objects.filter(case=case, analyst=analyst).delete()
@@ -68,7 +67,7 @@ def release_case(*, case: Case, analyst: StaffUser) -> None:
         )
 
 
-@transaction.atomic
+@audited_action
 def record_assessment(
     *, case: Case, analyst: StaffUser, outcome: Outcome, category: Category | None, notes: str = ""
 ) -> Assessment:

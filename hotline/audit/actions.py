@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.utils import timezone
 
-from hotline.audit.chain import event_hash, key_fingerprint
+from hotline.audit.chain import event_hash, head_seal, key_fingerprint
 from hotline.audit.models import AuditEvent, ChainHead
 
 SYSTEM = "system"
@@ -20,6 +22,36 @@ def staff_actor(user: models.Model) -> str:
 
 def member_actor(member: models.Model) -> str:
     return f"member:{member.pk}"
+
+
+def lock_chain() -> None:
+    """Take the audit chain head's lock now, before the action locks any row of its own.
+
+    Every audited action ends by appending to the chain, which locks the head. An action that
+    locked a case (say) first would wait for the head while holding the case, and another that
+    holds the head would wait for the case: a deadlock. Taking the head first gives every
+    action one lock order. Appends are serialised on the head anyway, so this costs nothing.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("lock_chain must be called inside the action's transaction")
+    ChainHead.objects.select_for_update().get_or_create(pk=1)
+
+
+def audited_action[**P, R](action: Callable[P, R]) -> Callable[P, R]:
+    """Makes `action` one transaction that takes the audit chain's lock before anything else.
+
+    Every action in the apps' `actions.py` wears this instead of `transaction.atomic`: the
+    change and its audit events commit together or not at all, and all actions lock in one
+    order (see `lock_chain`), so two of them can never deadlock waiting for each other.
+    """
+
+    @wraps(action)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        with transaction.atomic():
+            lock_chain()
+            return action(*args, **kwargs)
+
+    return run
 
 
 def record_event(
@@ -56,5 +88,6 @@ def record_event(
     head.last_seq = seq
     head.last_hash = digest
     head.key_fingerprint = head.key_fingerprint or key_fingerprint()
-    head.save(update_fields=["last_seq", "last_hash", "key_fingerprint"])
+    head.seal = head_seal(seq, digest)
+    head.save(update_fields=["last_seq", "last_hash", "key_fingerprint", "seal"])
     return event

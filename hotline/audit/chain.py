@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Max
 
 from hotline.audit.models import GENESIS_HASH, AuditEvent, ChainHead
 
@@ -58,6 +59,19 @@ def key_fingerprint() -> str:
     return hmac.new(audit_key(), b"hotline.audit-key-fingerprint", hashlib.sha256).hexdigest()[:16]
 
 
+def head_seal(last_seq: int, last_hash: str) -> str:
+    """Seals the chain head under the audit key, so the head cannot be wound back to an earlier
+    event (hiding the events after it) by anyone who can only write to the database."""
+    message = f"hotline.audit-head:{last_seq}:{last_hash}".encode("ascii")
+    return hmac.new(audit_key(), message, hashlib.sha256).hexdigest()
+
+
+def head_is_sealed(head: ChainHead) -> bool:
+    if head.last_seq == 0 and head.last_hash == GENESIS_HASH and not head.seal:
+        return True  # the empty chain, as the migration creates it
+    return hmac.compare_digest(head.seal, head_seal(head.last_seq, head.last_hash))
+
+
 def stored_hash_of(event: AuditEvent) -> str:
     return event_hash(
         seq=event.seq,
@@ -82,10 +96,27 @@ class ChainProblem:
 class ChainReport:
     events_checked: int
     problem: ChainProblem | None
+    # The hash of the last event verified: logged by each run, it anchors the chain outside the
+    # database, so a later run's head can be compared with it.
+    last_hash: str = GENESIS_HASH
 
     @property
     def intact(self) -> bool:
         return self.problem is None
+
+
+def _broken(checked: int, seq: int, message: str) -> ChainReport:
+    return ChainReport(checked, ChainProblem(seq, message))
+
+
+_HEAD_ALTERED = (
+    "the chain head was altered: it no longer matches its seal, so events after it may have "
+    "been deleted"
+)
+
+
+def _read_head() -> ChainHead | None:
+    return ChainHead.objects.filter(pk=1).first()
 
 
 def _events(*, up_to: int, batch_size: int = 2000) -> Iterator[AuditEvent]:
@@ -105,62 +136,87 @@ def verify_chain() -> ChainReport:
     """Walk the chain from the first event; report the first event that does not hold.
 
     The head is read first and the walk stops at the event it names, so events appended while
-    a long verification runs are left for the next one instead of raising a false alarm.
+    a long verification runs are left for the next one instead of raising a false alarm. The
+    head is sealed too, and read again at the end: an event beyond where the head says the
+    chain ends means the head was wound back to hide it.
     """
-    head = ChainHead.objects.filter(pk=1).first()
-    last_seq = head.last_seq if head else 0
-    last_hash = head.last_hash if head else GENESIS_HASH
-    if head is not None and head.key_fingerprint and head.key_fingerprint != key_fingerprint():
-        return ChainReport(
+    head = _read_head()
+    if head is None:
+        if AuditEvent.objects.exists():
+            return _broken(0, 1, "the chain head is missing: it was deleted")
+        return ChainReport(0, None)
+    if head.key_fingerprint and head.key_fingerprint != key_fingerprint():
+        return _broken(
             0,
-            ChainProblem(
-                1,
-                "the chain was sealed with a different audit key: is HOTLINE_AUDIT_KEY (or "
-                "HOTLINE_SECRET_KEY, which it defaults to) the one this database was written with?",
-            ),
+            1,
+            "the chain was sealed with a different audit key: is HOTLINE_AUDIT_KEY (or "
+            "HOTLINE_SECRET_KEY, which it defaults to) the one this database was written with? "
+            "(If it is, the chain head was altered.)",
         )
     expected_seq = 1
     prev_hash = GENESIS_HASH
     checked = 0
-    for event in _events(up_to=last_seq):
+    for event in _events(up_to=head.last_seq):
         if event.seq != expected_seq:
-            return ChainReport(
+            return _broken(
                 checked,
-                ChainProblem(
-                    expected_seq,
-                    f"event #{expected_seq} is missing (the next one present is #{event.seq}): "
-                    "it was deleted",
-                ),
+                expected_seq,
+                f"event #{expected_seq} is missing (the next one present is #{event.seq}): "
+                "it was deleted",
             )
         if event.prev_hash != prev_hash:
-            return ChainReport(
+            return _broken(
                 checked,
-                ChainProblem(
-                    event.seq,
-                    f"event #{event.seq} ({event.action}) does not follow event "
-                    f"#{event.seq - 1}: the link between them was altered",
-                ),
+                event.seq,
+                f"event #{event.seq} ({event.action}) does not follow event "
+                f"#{event.seq - 1}: the link between them was altered",
             )
         if not hmac.compare_digest(stored_hash_of(event), event.hash):
-            return ChainReport(
+            return _broken(
                 checked,
-                ChainProblem(
-                    event.seq,
-                    f"event #{event.seq} ({event.action}) was changed after it was written: "
-                    "its contents no longer match its hash",
-                ),
+                event.seq,
+                f"event #{event.seq} ({event.action}) was changed after it was written: "
+                "its contents no longer match its hash",
             )
         prev_hash = event.hash
         expected_seq += 1
         checked += 1
 
-    if last_seq != checked or last_hash != prev_hash:
-        return ChainReport(
+    if head.last_seq != checked or head.last_hash != prev_hash:
+        missing = max(head.last_seq - checked, 0) or "event(s)"
+        return _broken(
             checked,
-            ChainProblem(
-                checked + 1,
-                f"the chain ends at event #{checked} but {last_seq} events were written: "
-                f"the newest {max(last_seq - checked, 0) or 'event(s)'} were deleted or replaced",
-            ),
+            checked + 1,
+            f"the chain ends at event #{checked} but {head.last_seq} events were written: "
+            f"the newest {missing} were deleted or replaced",
         )
-    return ChainReport(checked, None)
+    if not head_is_sealed(head):
+        return _broken(checked, checked + 1, _HEAD_ALTERED)
+    return _nothing_beyond_the_head(checked, head, prev_hash)
+
+
+def _nothing_beyond_the_head(checked: int, first_read: ChainHead, last_hash: str) -> ChainReport:
+    # The newest event is read before the head: an append commits its event and the head
+    # together, so a head read afterwards always reaches at least that far unless it was
+    # wound back.
+    newest = AuditEvent.objects.aggregate(newest=Max("seq"))["newest"] or 0
+    head = _read_head()
+    if head is None:
+        return _broken(checked, checked + 1, "the chain head is missing: it was deleted")
+    if not head_is_sealed(head):
+        return _broken(checked, checked + 1, _HEAD_ALTERED)
+    if head.last_seq < first_read.last_seq:
+        return _broken(
+            checked,
+            head.last_seq + 1,
+            f"the chain head went back from event #{first_read.last_seq} to "
+            f"#{head.last_seq} while it was verified: it was wound back",
+        )
+    if newest > head.last_seq:
+        return _broken(
+            checked,
+            head.last_seq + 1,
+            f"events up to #{newest} exist but the chain head ends at #{head.last_seq}: "
+            "it was wound back to hide the newer ones",
+        )
+    return ChainReport(checked, None, last_hash)

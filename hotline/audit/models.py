@@ -45,6 +45,8 @@ class ChainHead(models.Model):
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
     # Which audit key sealed the chain (a fingerprint, not the key), set by the first append.
     key_fingerprint = models.CharField(max_length=16, blank=True, default="")
+    # HMAC of (last_seq, last_hash) under the audit key: see `hotline.audit.chain.head_seal`.
+    seal = models.CharField(max_length=64, blank=True, default="")
 
     def __str__(self) -> str:
         return f"chain head at #{self.last_seq}"

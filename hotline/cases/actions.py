@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Least
 from django.utils import timezone
 
-from hotline.audit.actions import record_event
+from hotline.audit.actions import audited_action, record_event
 from hotline.cases.models import Case, CaseStatus
 from hotline.core.classification import Category
 from hotline.core.hashing import url_digest
@@ -18,15 +17,15 @@ from hotline.portals.models import Portal
 MAX_REPORT_PRIORITY = 20
 
 
-@transaction.atomic
+@audited_action
 def open_or_attach_case(*, canonical_url: str, portal: Portal, actor: str) -> tuple[Case, bool]:
     """The case for `canonical_url`, opened if new; a known URL attaches to its case.
 
     A URL already confirmed stays confirmed and does not go back to the queue: it is resolved
     without an analyst looking at it again. A URL assessed as not confirmed goes back to the
-    queue, because what a page shows can change. Audits `cases.case_opened`, or
-    `cases.report_attached` (with whether the content was already known) and, on a reopen,
-    `cases.case_reopened`.
+    queue, because what a page shows can change: at the back, at the priority of a new case.
+    Audits `cases.case_opened`, or `cases.report_attached` (with whether the content was
+    already known) and, on a reopen, `cases.case_reopened`.
     """
     case, created = Case.objects.get_or_create(
         url_sha256=url_digest(canonical_url),
@@ -50,10 +49,15 @@ def open_or_attach_case(*, canonical_url: str, portal: Portal, actor: str) -> tu
         data={"known": case.status == CaseStatus.CONFIRMED, "status": case.status},
     )
     if case.status == CaseStatus.NOT_CONFIRMED:
+        # Back in the queue as a new case would be: at the back, at no raised priority, so
+        # reports of a page already found harmless cannot push it ahead of cases not yet seen.
+        # (It is not held back for a cool-down: a page can change the hour after it was seen.)
         previous_resolution = case.resolved_at
         case.status = CaseStatus.AWAITING_ASSESSMENT
         case.resolved_at = None
-        case.save(update_fields=["status", "resolved_at"])
+        case.priority = 0
+        case.opened_at = timezone.now()
+        case.save(update_fields=["status", "resolved_at", "priority", "opened_at"])
         record_event(
             actor=actor,
             action="cases.case_reopened",
@@ -67,7 +71,7 @@ def open_or_attach_case(*, canonical_url: str, portal: Portal, actor: str) -> tu
     return case, False
 
 
-@transaction.atomic
+@audited_action
 def resolve_case(*, case: Case, confirmed: bool, category: Category | None, actor: str) -> Case:
     """Record the outcome of an assessment on the case; it leaves the queue.
 

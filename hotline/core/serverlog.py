@@ -22,13 +22,24 @@ _IP_FIELD = re.compile(r"\bip=\S+?(?=:?(?:\s|$))")
 _CANDIDATE = re.compile(r"[0-9A-Fa-f]*[:.][0-9A-Fa-f:.]*[0-9A-Fa-f]")
 
 
-def _withhold_if_address(match: re.Match[str]) -> str:
-    text = match.group(0)
+_WITH_PORT = re.compile(r"(?P<address>.+):\d{1,5}")
+
+
+def _is_address(text: str) -> bool:
     try:
         ipaddress.ip_address(text)
     except ValueError:
-        return text
-    return WITHHELD
+        return False
+    return True
+
+
+def _withhold_if_address(match: re.Match[str]) -> str:
+    text = match.group(0)
+    with_port = _WITH_PORT.fullmatch(text)
+    # "10.0.0.5:5678" and "::ffff:10.1.2.3:80" are an address and a port.
+    if _is_address(text) or (with_port is not None and _is_address(with_port["address"])):
+        return WITHHELD
+    return text
 
 
 def withhold_addresses(message: str) -> str:
@@ -39,9 +50,19 @@ def withhold_addresses(message: str) -> str:
 class WithholdAddresses(logging.Filter):
     """Rewrites each record's message so no IP address reaches a handler."""
 
+    _formatter = logging.Formatter()
+
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = withhold_addresses(record.getMessage())
         record.args = None
+        # A traceback can carry an address too (in an exception's message); handlers print
+        # `exc_text` when it is set, so it is formatted and cleaned here.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self._formatter.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = withhold_addresses(record.exc_text)
+        if record.stack_info:
+            record.stack_info = withhold_addresses(record.stack_info)
         return True
 
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db import transaction
-
-from hotline.audit.actions import PUBLIC, record_event
+from hotline.audit.actions import PUBLIC, audited_action, record_event
 from hotline.cases.actions import open_or_attach_case
 from hotline.intake.models import Report, ReportItem
 from hotline.intake.references import new_reference
@@ -17,7 +15,7 @@ class EmptyReport(ValueError):
     """A report must name at least one URL."""
 
 
-@transaction.atomic
+@audited_action
 def file_report(
     *, portal: Portal, language: str, urls: Sequence[tuple[str, str]], description: str = ""
 ) -> Report:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import transaction
 from django.utils import timezone
 
-from hotline.audit.actions import SYSTEM, member_actor, record_event
+from hotline.audit.actions import SYSTEM, audited_action, member_actor, record_event
 from hotline.members.keys import generate_key, secret_digest
 from hotline.members.models import ApiKey, Member, MemberKind, Scope
 
 
-@transaction.atomic
+@audited_action
 def create_member(
     *, name: str, kind: MemberKind, country: str = "", is_demo: bool = False, actor: str = SYSTEM
 ) -> Member:
@@ -27,7 +26,7 @@ def create_member(
     return member
 
 
-@transaction.atomic
+@audited_action
 def issue_api_key(
     *,
     member: Member,
@@ -58,7 +57,7 @@ def issue_api_key(
     return key, new.plaintext
 
 
-@transaction.atomic
+@audited_action
 def revoke_api_key(*, key: ApiKey, actor: str = SYSTEM) -> ApiKey:
     """Revoke a key at once. Audits `members.key_revoked`. Revoking twice changes nothing."""
     key = ApiKey.objects.select_for_update().get(pk=key.pk)

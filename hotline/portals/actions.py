@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils import timezone
 
-from hotline.audit.actions import SYSTEM, record_event
+from hotline.audit.actions import SYSTEM, audited_action, record_event
 from hotline.portals.models import Partner, Partnership, Portal, PortalStatus
 from hotline.portals.spec import PortalSpec
 
 
-@transaction.atomic
+@audited_action
 def launch_portal(spec: PortalSpec, *, actor: str = SYSTEM) -> tuple[Portal, bool]:
     """Create the portal a launch file describes, or bring an existing one in line with it.
 

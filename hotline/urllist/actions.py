@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models import Max
 
-from hotline.audit.actions import record_event
+from hotline.audit.actions import audited_action, record_event
 from hotline.core.classification import Category
 from hotline.core.hashing import url_digest
 from hotline.urllist.models import UrlListEntry, UrlListVersion
@@ -18,7 +17,7 @@ def _next_version(*, added: int = 0, removed: int = 0) -> UrlListVersion:
     return UrlListVersion.objects.create(number=current + 1, added=added, removed=removed)
 
 
-@transaction.atomic
+@audited_action
 def add_to_url_list(
     *, url: str, category: Category, case_id: int | None, actor: str, portal: str = ""
 ) -> UrlListEntry:
@@ -61,7 +60,7 @@ def add_to_url_list(
     return entry
 
 
-@transaction.atomic
+@audited_action
 def record_feed_download(*, actor: str, feed_format: str, version: int, entries: int) -> None:
     """Audit that a member downloaded the list (`urllist.feed_downloaded`)."""
     record_event(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hotline.accounts.actions import add_totp_device
 from hotline.accounts.models import StaffUser
@@ -96,3 +97,31 @@ def test_setting_a_password_in_the_admin_is_audited(client: Client, alice: Analy
     assert new_password not in str(event.data)
     alice.user.refresh_from_db()
     assert alice.user.check_password(new_password)
+
+
+def test_an_authenticator_cannot_be_moved_or_loosened_in_the_admin(
+    client: Client, alice: Analyst
+) -> None:
+    admin = admin_client(client)
+    root = StaffUser.objects.get(username="root")
+    root_device = TOTPDevice.objects.get(user=root)
+    url = f"/admin/otp_totp/totpdevice/{root_device.pk}/change/"
+    response = admin.post(
+        url,
+        {
+            "user": str(alice.user.pk),
+            "name": "renamed",
+            "confirmed": "on",
+            "step": "30",
+            "t0": "0",
+            "digits": "6",
+            "tolerance": "100000",
+            "drift": "0",
+            "throttling_failure_count": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    root_device.refresh_from_db()
+    assert root_device.name == "renamed"
+    assert root_device.user_id == root.pk and root_device.tolerance == 1
+    assert AuditEvent.objects.filter(action="admin.changed", target_id=str(root_device.pk)).exists()

@@ -150,6 +150,69 @@ def test_an_account_refuses_everything_after_too_many_failures(
     assert response.status_code == 400
     assert "The username, password or authenticator code is not right." in response.content.decode()
     assert refused.filter(data__reason="locked").count() == 1
+    # The owner retrying while locked does not extend the lock: only the 10 guesses count.
+    for _ in range(SIGN_IN_ATTEMPTS):
+        client.post("/staff/login/", right)
+    assert refused.filter(data__reason="locked").count() == 1 + SIGN_IN_ATTEMPTS
     # Once the window has passed, the right password and code work again.
     refused.update(occurred_at=timezone.now() - SIGN_IN_WINDOW - timedelta(seconds=1))
     assert client.post("/staff/login/", right).status_code == 302
+
+
+def guess(client: Client, username: str = "alice") -> int:
+    data = {"username": username, "password": "guess", "otp_token": "123456"}
+    return client.post("/staff/login/", data).status_code
+
+
+def test_a_locked_account_still_hashes_the_password(
+    client: Client, alice: Analyst, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Skipping the hash on a locked account would answer faster and tell that the account
+    # exists; the password is checked and the answer discarded.
+    from hotline.accounts.models import StaffUser
+
+    for _ in range(SIGN_IN_ATTEMPTS):
+        guess(client)
+    checked: list[str] = []
+    real_check = StaffUser.check_password
+
+    def spy(self: StaffUser, raw_password: str) -> bool:
+        checked.append(raw_password)
+        return real_check(self, raw_password)
+
+    monkeypatch.setattr(StaffUser, "check_password", spy)
+    right = {"username": "alice", "password": PASSWORD, "otp_token": alice.code()}
+    assert client.post("/staff/login/", right).status_code == 400
+    assert checked == [PASSWORD]
+
+
+def test_unlock_lets_the_owner_in_at_once(client: Client, alice: Analyst) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    for _ in range(SIGN_IN_ATTEMPTS):
+        guess(client)
+    out = StringIO()
+    call_command("staff", "list", stdout=out)
+    assert "LOCKED" in out.getvalue()
+    call_command("staff", "unlock", "alice", stdout=out)
+    assert "alice can sign in again" in out.getvalue()
+    assert AuditEvent.objects.filter(action="accounts.sign_in_unlocked").count() == 1
+    right = {"username": "alice", "password": PASSWORD, "otp_token": alice.code()}
+    assert client.post("/staff/login/", right).status_code == 302
+
+
+def test_refusals_after_an_unlock_count_again(client: Client, alice: Analyst) -> None:
+    from hotline.accounts.access import sign_in_locked
+    from hotline.accounts.actions import unlock_sign_in
+
+    for _ in range(SIGN_IN_ATTEMPTS):
+        guess(client)
+    unlock_sign_in(user=alice.user)
+    assert not sign_in_locked("alice")
+    for _ in range(SIGN_IN_ATTEMPTS - 1):
+        guess(client)
+    assert not sign_in_locked("alice")
+    guess(client)
+    assert sign_in_locked("alice")

@@ -72,3 +72,10 @@ def test_reset_mfa_replaces_the_authenticator(alice: Analyst) -> None:
 def test_unknown_account_is_named(db: None) -> None:
     with pytest.raises(CommandError, match="No staff account named 'nobody'"):
         run("reset-mfa", "nobody")
+
+
+def test_unlock_of_an_account_that_is_not_locked_changes_nothing(alice: Analyst) -> None:
+    out = StringIO()
+    call_command("staff", "unlock", "alice", stdout=out)
+    assert "alice is not locked; nothing to do." in out.getvalue()
+    assert not AuditEvent.objects.filter(action="accounts.sign_in_unlocked").exists()

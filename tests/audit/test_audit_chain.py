@@ -64,7 +64,10 @@ def test_intact_chain_verifies(db: None) -> None:
     write(5)
     report = verify_chain()
     assert report.intact and report.events_checked == 5
-    assert "Audit chain intact: 5 events verified." in verify_output()
+    assert report.last_hash == AuditEvent.objects.get(seq=5).hash
+    assert f"Audit chain intact: 5 events verified; the last one's hash is {report.last_hash}" in (
+        verify_output()
+    )
 
 
 def test_empty_chain_is_intact(db: None) -> None:
@@ -127,7 +130,13 @@ def test_recomputed_hashes_after_an_edit_still_break_at_the_next_event(db: None)
 
 def test_periodic_task_reports_the_chain_state(db: None) -> None:
     write(3)
-    assert verify_audit_chain.call() == {"intact": True, "checked": 3, "problem": ""}
+    last_hash = AuditEvent.objects.get(seq=3).hash
+    assert verify_audit_chain.call() == {
+        "intact": True,
+        "checked": 3,
+        "problem": "",
+        "last_hash": last_hash,
+    }
     AuditEvent.objects.filter(seq=1).update(action="test.other")
     result = verify_audit_chain.call()
     assert result["intact"] is False and "#1" in result["problem"]
@@ -173,12 +182,76 @@ def test_a_different_audit_key_is_named_as_such(db: None, settings: Settings) ->
     assert "sealed with a different audit key" in report.problem.message
 
 
-def test_events_newer_than_the_head_read_are_left_for_the_next_run(db: None) -> None:
+def test_events_newer_than_the_head_read_are_left_for_the_next_run(
+    db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # verify_chain reads the head first; an event committed after that is not a false alarm.
+    from hotline.audit import chain
+
     write(3)
-    head = ChainHead.objects.get(pk=1)
+    head_before = ChainHead.objects.get(pk=1)
     with transaction.atomic():
         record_event(actor="system", action="test.later")
-    ChainHead.objects.filter(pk=1).update(last_seq=head.last_seq, last_hash=head.last_hash)
+    reads = iter([head_before])
+    real_read = chain._read_head
+    monkeypatch.setattr(chain, "_read_head", lambda: next(reads, None) or real_read())
     report = verify_chain()
     assert report.intact and report.events_checked == 3
+
+
+def test_head_wound_back_to_an_earlier_event_is_found(db: None) -> None:
+    # Someone with database access deletes the newest events and points the head at the last
+    # one kept: every remaining event still verifies, but the head's seal does not.
+    write(5)
+    kept = AuditEvent.objects.get(seq=3)
+    AuditEvent.objects.filter(seq__gt=3).delete()
+    ChainHead.objects.filter(pk=1).update(last_seq=3, last_hash=kept.hash)
+    report = verify_chain()
+    assert report.problem is not None and report.problem.seq == 4
+    assert "chain head was altered" in report.problem.message
+
+
+def test_head_reset_to_empty_is_found(db: None) -> None:
+    write(3)
+    AuditEvent.objects.filter(seq=2).update(data={"i": 99})
+    ChainHead.objects.filter(pk=1).update(last_seq=0, last_hash=GENESIS_HASH, seal="")
+    report = verify_chain()
+    assert report.problem is not None and report.problem.seq == 1
+    assert "events up to #3 exist but the chain head ends at #0" in report.problem.message
+
+
+def test_deleted_head_is_found(db: None) -> None:
+    write(2)
+    ChainHead.objects.all().delete()
+    report = verify_chain()
+    assert report.problem is not None
+    assert "chain head is missing" in report.problem.message
+
+
+def test_head_with_a_replayed_seal_of_its_own_is_still_checked_against_newer_events(
+    db: None,
+) -> None:
+    # An old, genuinely sealed head put back over a longer chain (the newer events left in
+    # place) is caught by the events beyond it.
+    write(2)
+    old = ChainHead.objects.get(pk=1)
+    write(2)
+    ChainHead.objects.filter(pk=1).update(
+        last_seq=old.last_seq, last_hash=old.last_hash, seal=old.seal
+    )
+    report = verify_chain()
+    assert report.problem is not None and report.problem.seq == 3
+    assert "wound back to hide the newer ones" in report.problem.message
+
+
+def test_migration_seals_a_head_written_before_heads_were_sealed(db: None) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("hotline.audit.migrations.0004_chain_head_seal")
+    write(3)
+    ChainHead.objects.filter(pk=1).update(seal="")
+    assert not verify_chain().intact
+    migration.seal_the_head(apps, type("Editor", (), {"connection": connection})())
+    assert verify_chain().intact

@@ -96,6 +96,17 @@ def test_not_confirmed_case_reported_again_goes_back_to_the_queue(tn: Portal, ma
     assert event.data["was"] == CaseStatus.NOT_CONFIRMED
 
 
+def test_reopened_case_joins_the_back_of_the_queue_at_new_case_priority(tn: Portal) -> None:
+    case, _ = open_or_attach_case(canonical_url=URL, portal=tn, actor="public")
+    for _ in range(5):
+        open_or_attach_case(canonical_url=URL, portal=tn, actor="public")
+    resolve_case(case=case, confirmed=False, category=None, actor="system")
+    other, _ = open_or_attach_case(canonical_url="http://other.example/", portal=tn, actor="public")
+    again, _ = open_or_attach_case(canonical_url=URL, portal=tn, actor="public")
+    assert again.priority == 0 and again.report_count == 7
+    assert again.opened_at > other.opened_at
+
+
 def test_awaiting_case_reported_again_is_not_reopened(tn: Portal) -> None:
     open_or_attach_case(canonical_url=URL, portal=tn, actor="public")
     open_or_attach_case(canonical_url=URL, portal=tn, actor="public")

@@ -23,7 +23,11 @@ from hotline.core.serverlog import WithholdAddresses, withhold_addresses
         ),
         ("peer 2001:db8::1 went away", "peer [withheld] went away"),
         ("peer ::ffff:192.0.2.1 went away", "peer [withheld] went away"),
+        ("peer 192.0.2.5:5678 reset", "peer [withheld] reset"),
+        ("peer ::ffff:192.0.2.3:80 reset", "peer [withheld] reset"),
+        ("listening at: http://127.0.0.1:8000 (1)", "listening at: http://[withheld] (1)"),
         ("Booting worker with pid: 4242", "Booting worker with pid: 4242"),
+        ("took 10:30 min", "took 10:30 min"),
         ("at 12:30:45 gunicorn 27.0.1 started", "at 12:30:45 gunicorn 27.0.1 started"),
     ],
 )
@@ -37,3 +41,18 @@ def test_filter_rewrites_formatted_records() -> None:
     )
     assert WithholdAddresses().filter(record) is True
     assert record.getMessage() == "from [withheld]"
+
+
+def test_filter_cleans_tracebacks_too() -> None:
+    try:
+        raise ConnectionError("reset by 198.51.100.23:443")
+    except ConnectionError:
+        import sys
+
+        record = logging.LogRecord(
+            "gunicorn.error", logging.ERROR, __file__, 1, "failed", None, sys.exc_info()
+        )
+    WithholdAddresses().filter(record)
+    printed = logging.Formatter().format(record)
+    assert "198.51.100.23" not in printed
+    assert "ConnectionError: reset by [withheld]" in printed

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from hotline.audit.models import GENESIS_HASH
 from hotline.audit.tasks import verify_audit_chain
 from hotline.core.models import PeriodicJobRun
 from hotline.core.periodic import PERIODIC_JOBS, PeriodicJob
@@ -30,7 +31,12 @@ def test_worker_runs_a_queued_task_to_success(database_tasks: None) -> None:
     call_command("worker", "--batch", stdout=StringIO(), stderr=StringIO())
     row = DBTaskResult.objects.get(id=result.id)
     assert row.status == "SUCCESSFUL"
-    assert row.return_value == {"intact": True, "checked": 0, "problem": ""}
+    assert row.return_value == {
+        "intact": True,
+        "checked": 0,
+        "problem": "",
+        "last_hash": GENESIS_HASH,
+    }
 
 
 @pytest.mark.django_db(transaction=True)

@@ -14,12 +14,18 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from hotline.accounts.actions import create_staff_user, grant_portal_roles, reset_mfa
+from hotline.accounts.access import sign_in_locked
+from hotline.accounts.actions import (
+    create_staff_user,
+    grant_portal_roles,
+    reset_mfa,
+    unlock_sign_in,
+)
 from hotline.accounts.models import Role, StaffUser
 
 
 class Command(BaseCommand):
-    help = "Staff accounts: add, grant, reset-mfa, list."
+    help = "Staff accounts: add, grant, reset-mfa, unlock, list."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="subcommand", required=True)
@@ -36,6 +42,10 @@ class Command(BaseCommand):
         grant.add_argument("--role", choices=Role.values, required=True)
         reset = sub.add_parser("reset-mfa", help="replace an account's authenticator (lost phone)")
         reset.add_argument("username")
+        unlock = sub.add_parser(
+            "unlock", help="lift a sign-in lock after too many refused attempts"
+        )
+        unlock.add_argument("username")
         sub.add_parser("list", help="accounts, their roles and whether MFA is set up")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -91,6 +101,17 @@ class Command(BaseCommand):
         self.stdout.write(f"{user.username}'s old authenticators no longer work.")
         self._show_authenticator(device)
 
+    def do_unlock(self, options: dict[str, Any]) -> None:
+        user = self._user(options["username"])
+        if not sign_in_locked(user.username):
+            self.stdout.write(f"{user.username} is not locked; nothing to do.")
+            return
+        unlock_sign_in(user=user)
+        self.stdout.write(
+            f"{user.username} can sign in again. If they did not cause the refusals, someone "
+            "is guessing at the account: see the accounts.sign_in_refused events in the audit log."
+        )
+
     def do_list(self, options: dict[str, Any]) -> None:
         users = StaffUser.objects.prefetch_related("portal_roles__portal").order_by("username")
         if not users:
@@ -104,6 +125,10 @@ class Command(BaseCommand):
             )
             mfa = "MFA set up" if TOTPDevice.objects.filter(user=user).exists() else "NO MFA"
             flags = "".join(
-                [", inactive" if not user.is_active else "", ", demo" if user.is_demo else ""]
+                [
+                    ", inactive" if not user.is_active else "",
+                    ", demo" if user.is_demo else "",
+                    ", LOCKED (staff unlock)" if sign_in_locked(user.username) else "",
+                ]
             )
             self.stdout.write(f"{user.username}  {roles}  {mfa}{flags}")

@@ -25,4 +25,7 @@ class Command(BaseCommand):
                     f"Audit chain BROKEN at event #{report.problem.seq}: {report.problem.message}. "
                     f"{report.events_checked} events before it are intact."
                 )
-            self.stdout.write(f"Audit chain intact: {report.events_checked} events verified.")
+            self.stdout.write(
+                f"Audit chain intact: {report.events_checked} events verified; the last one's "
+                f"hash is {report.last_hash} (keep it: a later run must reach past it)."
+            )
