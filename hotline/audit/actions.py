@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from functools import wraps
 from typing import Any
 
@@ -37,6 +38,9 @@ def lock_chain() -> None:
     ChainHead.objects.select_for_update().get_or_create(pk=1)
 
 
+_in_action: ContextVar[bool] = ContextVar("hotline_in_audited_action", default=False)
+
+
 def audited_action[**P, R](action: Callable[P, R]) -> Callable[P, R]:
     """Makes `action` one transaction that takes the audit chain's lock before anything else.
 
@@ -48,8 +52,14 @@ def audited_action[**P, R](action: Callable[P, R]) -> Callable[P, R]:
     @wraps(action)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         with transaction.atomic():
-            lock_chain()
-            return action(*args, **kwargs)
+            # An action called by another runs in a transaction that already holds the lock.
+            if not _in_action.get():
+                lock_chain()
+            token = _in_action.set(True)
+            try:
+                return action(*args, **kwargs)
+            finally:
+                _in_action.reset(token)
 
     return run
 
