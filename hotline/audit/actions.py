@@ -31,7 +31,8 @@ def lock_chain() -> None:
     Every audited action ends by appending to the chain, which locks the head. An action that
     locked a case (say) first would wait for the head while holding the case, and another that
     holds the head would wait for the case: a deadlock. Taking the head first gives every
-    action one lock order. Appends are serialised on the head anyway, so this costs nothing.
+    action one lock order. Appends are serialised on the head anyway, so this costs little
+    (one more query a transaction; see docs/benchmarks.md).
     """
     if not connection.in_atomic_block:
         raise RuntimeError("lock_chain must be called inside the action's transaction")
