@@ -9,25 +9,10 @@ HOTLINE_DATABASE_URL, in which a `bench_hotline` database is created and dropped
 from __future__ import annotations
 
 import argparse
-import os
 import platform
-import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-
-def percentile(samples: list[float], pct: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * pct / 100))]
-
-
-def summary(seconds: list[float]) -> str:
-    median, p95 = statistics.median(seconds) * 1000, percentile(seconds, 95) * 1000
-    return f"median {median:.1f} ms, p95 {p95:.1f} ms"
+from common import summary, throwaway_database
 
 
 def main() -> None:
@@ -36,28 +21,8 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=5000)
     parser.add_argument("--feeds", type=int, default=20)
     args = parser.parse_args()
-
-    with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmp:
-        os.environ.setdefault("HOTLINE_VAR_DIR", tmp)
-        bench(args)
-
-
-def bench(args: argparse.Namespace) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.test.utils import setup_databases, setup_test_environment, teardown_databases
-
-    # Its own database name, so a test run on the same server is never disturbed.
-    settings.DATABASES["default"]["TEST"]["NAME"] = "hotline_bench"
-    setup_test_environment()
-    old = setup_databases(verbosity=0, interactive=False)
-    try:
+    with throwaway_database("hotline_bench"):
         run(args)
-    finally:
-        teardown_databases(old, verbosity=0)
 
 
 def run(args: argparse.Namespace) -> None:
@@ -70,10 +35,10 @@ def run(args: argparse.Namespace) -> None:
     from hotline.members.actions import create_member, issue_api_key
     from hotline.members.models import MemberKind, Scope
     from hotline.portals.actions import launch_portal
-    from hotline.portals.spec import DEMO_SPEC_DIR, load_portal_spec
+    from hotline.portals.spec import LAUNCH_FILES_DIR, load_portal_spec
     from hotline.urllist.actions import add_to_url_list
 
-    portal, _ = launch_portal(load_portal_spec(DEMO_SPEC_DIR / "tn.toml"))
+    portal = launch_portal(load_portal_spec(LAUNCH_FILES_DIR / "tn.toml")).portal
     print(
         f"database: {connection.vendor}; python {platform.python_version()}; {platform.machine()}"
     )

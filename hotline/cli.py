@@ -1,21 +1,69 @@
-"""The `hotline` command: Django's manage.py under the project's name.
+"""The `hotline` command: Django's manage.py under the project's name, Hotline's commands first.
 
-`hotline migrate`, `hotline loaddemo`, `hotline serve`, `hotline worker`, `hotline audit verify`,
-`hotline launchportal FILE.toml`, and every other management command.
+`hotline serve`, `hotline worker`, `hotline portal launch FILE.toml`, `hotline staff add`, ...
+and every Django command (`hotline migrate`, `hotline createsuperuser`, `hotline check`).
+
+`make run` writes `var/hotline.env` (HOTLINE_DEBUG=1 for the local demo), and this command reads
+it for any variable the environment does not set, so that `hotline staff list` in a second
+terminal talks to the same demo as `make run` in the first. A production host has no such file
+(its variables come from the service manager); see README.md.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
+
+LOCAL_ENV_FILE = "hotline.env"
+
+
+def local_env_path() -> Path:
+    var = os.environ.get("HOTLINE_VAR_DIR") or str(Path(__file__).resolve().parent.parent / "var")
+    return Path(var) / LOCAL_ENV_FILE
+
+
+def load_local_env(path: Path) -> None:
+    """Set NAME=value lines of `path` that the environment does not already set."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return
+    for line in lines:
+        name, sep, value = line.strip().partition("=")
+        if sep and name.startswith("HOTLINE_") and not line.lstrip().startswith("#"):
+            os.environ.setdefault(name.strip(), value.strip())
+
+
+def print_help() -> None:
+    """Hotline's own commands, then where Django's are."""
+    from django.core.management import get_commands, load_command_class
+
+    ours = sorted(name for name, app in get_commands().items() if app.startswith("hotline."))
+    print("Usage: hotline <command> [options]   (hotline <command> --help for its options)\n")
+    print("Hotline's commands:")
+    for name in ours:
+        command = load_command_class(get_commands()[name], name)
+        print(f"  {name:<12} {command.help.splitlines()[0] if command.help else ''}")
+    print(
+        "\nDjango's commands also work (migrate, createsuperuser, check --deploy, shell, ...):"
+        "\n  hotline help --commands   lists them all"
+    )
 
 
 def main() -> None:
+    load_local_env(local_env_path())
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotline.settings")
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
     try:
+        if sys.argv[1:] in ([], ["help"], ["--help"], ["-h"]):
+            import django
+
+            django.setup()
+            print_help()
+            return
         execute_from_command_line(sys.argv)
     except ImproperlyConfigured as exc:
         # A configuration mistake is the operator's to fix: say what, without a traceback.

@@ -60,8 +60,8 @@ INSTALLED_APPS = [
     # Hotline, lowest layer first (docs/architecture.md).
     "hotline.core",
     "hotline.audit",
-    "hotline.accounts",
     "hotline.portals",
+    "hotline.accounts",
     "hotline.members",
     "hotline.urllist",
     "hotline.cases",
@@ -78,6 +78,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # After authentication (a draft portal's preview needs the user), before CSRF failures
+    # and error pages are rendered (they speak the resolved language).
+    "hotline.portals.resolver.PortalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -97,6 +100,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "hotline.portals.context.portal_context",
             ],
         },
     },
@@ -147,7 +151,14 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Languages the public portals may offer; each portal picks its own subset.
 LANGUAGE_CODE = "en"
-LANGUAGES = [("ar", "العربية"), ("fr", "Français"), ("en", "English")]
+LANGUAGES = [
+    ("ar", "العربية"),
+    ("fr", "Français"),
+    ("en", "English"),
+    ("es", "Español"),
+    ("pt", "Português"),
+    ("sw", "Kiswahili"),
+]
 LANGUAGES_BIDI = ["ar"]
 LOCALE_PATHS = [BASE_DIR / "hotline" / "locale"]
 USE_I18N = True
@@ -201,7 +212,8 @@ if env_bool("HOTLINE_PROXY_SSL_HEADER", default=False):
 SECURE_CSP = {
     "default-src": [CSP.NONE],
     "script-src": [CSP.SELF, CSP.NONCE],
-    "style-src": [CSP.SELF],
+    # The nonce lets a page carry its portal's colour in one <style> element.
+    "style-src": [CSP.SELF, CSP.NONCE],
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
@@ -225,6 +237,8 @@ LOGGING = {
     "loggers": {
         "django.server": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
+        # The flyer's font subsetting narrates every table it prunes.
+        "fontTools": {"level": "WARNING"},
     },
 }
 

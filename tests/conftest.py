@@ -19,7 +19,7 @@ from hotline.members.actions import create_member, issue_api_key
 from hotline.members.models import ApiKey, MemberKind, Scope
 from hotline.portals.actions import launch_portal
 from hotline.portals.models import Portal
-from hotline.portals.spec import DEMO_SPEC_DIR, load_portal_spec
+from hotline.portals.spec import LAUNCH_FILES_DIR, load_portal_spec
 
 PASSWORD = "correct horse battery staple"
 
@@ -45,14 +45,12 @@ class MemberKey:
 
 @pytest.fixture
 def tn(db: None) -> Portal:
-    portal, _ = launch_portal(load_portal_spec(DEMO_SPEC_DIR / "tn.toml"))
-    return portal
+    return launch_portal(load_portal_spec(LAUNCH_FILES_DIR / "tn.toml")).portal
 
 
 @pytest.fixture
 def ma(db: None) -> Portal:
-    portal, _ = launch_portal(load_portal_spec(DEMO_SPEC_DIR / "ma.toml"))
-    return portal
+    return launch_portal(load_portal_spec(LAUNCH_FILES_DIR / "ma.toml")).portal
 
 
 def make_analyst(username: str, portals: list[str]) -> Analyst:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render, resolve_url
@@ -26,7 +27,7 @@ def _next_url(request: HttpRequest) -> str:
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate
-    return resolve_url("assessment:queue")
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
 @never_cache

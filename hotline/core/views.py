@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -23,19 +21,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
-def _language_in_path(request: HttpRequest) -> str | None:
-    # Public pages live at /<portal>/<lang>/...; answer errors there in the reporter's language.
-    parts = request.path.split("/")
-    known = {code for code, _ in settings.LANGUAGES}
-    return parts[2] if len(parts) > 2 and parts[2] in known else None
-
-
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    language = _language_in_path(request)
-    if language is None:
-        return render(request, "core/csrf_failure.html", status=403)
-    with translation.override(language):
-        return render(request, "core/csrf_failure.html", status=403)
+    # The portal resolver has already activated the page's language.
+    return render(request, "core/csrf_failure.html", status=403)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -44,10 +32,6 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "core/error.html", {"status": 403}, status=403)
-
-
-def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "core/error.html", {"status": 404}, status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

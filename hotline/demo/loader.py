@@ -12,7 +12,7 @@ from hotline.accounts.models import Role, StaffUser
 from hotline.members.actions import create_member, issue_api_key
 from hotline.members.models import Member, MemberKind, Scope
 from hotline.portals.actions import launch_portal
-from hotline.portals.spec import DEMO_SPEC_DIR, load_portal_spec
+from hotline.portals.spec import LAUNCH_FILES_DIR, load_portal_spec
 
 DEMO_PORTALS = ("tn", "ma")
 DEMO_ANALYST = "demo-analyst"
@@ -36,7 +36,7 @@ def load_demo() -> DemoCredentials | None:
     fresh database, and only then are their secrets returned (they are stored hashed).
     """
     for code in DEMO_PORTALS:
-        launch_portal(load_portal_spec(DEMO_SPEC_DIR / f"{code}.toml"))
+        launch_portal(load_portal_spec(LAUNCH_FILES_DIR / f"{code}.toml"))
     if (
         StaffUser.objects.filter(username=DEMO_ANALYST).exists()
         or Member.objects.filter(name=DEMO_MEMBER).exists()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.text import format_lazy
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from hotline.cases.canonical import MAX_URL_LENGTH, NotAWebAddress, canonicalise_url
 
@@ -65,7 +67,9 @@ class ReportForm(forms.Form):
             try:
                 canonical = canonicalise_url(line)
             except NotAWebAddress as exc:
-                errors.append(_("Line %(n)s: %(reason)s.") % {"n": number, "reason": _reason(exc)})
+                errors.append(
+                    format_html(gettext("Line {n}: {reason}."), n=number, reason=_reason(exc))
+                )
                 continue
             seen.setdefault(canonical, line)
         if errors:
@@ -84,11 +88,21 @@ class ReportForm(forms.Form):
         return [(reported, canonical) for canonical, reported in seen.items()]
 
 
+def _ltr(text: str) -> SafeString:
+    # A left-to-right fragment (a scheme, a URL) inside right-to-left text: isolated, or the
+    # Arabic sentence around it would reorder "http://" into "//:http".
+    return format_html('<bdi dir="ltr">{}</bdi>', text)
+
+
 def _reason(exc: NotAWebAddress) -> str:
     # The canonicaliser speaks English to developers; the public sees translated reasons.
     text = str(exc)
     if text.startswith("only http and https"):
-        return str(_("only web addresses starting with http:// or https:// can be reported"))
+        return format_html(
+            gettext("only web addresses starting with {http} or {https} can be reported"),
+            http=_ltr("http://"),
+            https=_ltr("https://"),
+        )
     if "longer than" in text:
         return str(_("the address is longer than %(max)s characters") % {"max": MAX_URL_LENGTH})
     if "spaces or control" in text:

@@ -1,39 +1,27 @@
-"""The public portal pages: the report form and the receipt. They work with JavaScript off."""
+"""The public report form, its receipt and the status page. They work with JavaScript off."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_http_methods, require_safe
 
 from hotline.intake.actions import file_report
 from hotline.intake.forms import ReportForm
 from hotline.portals.models import Portal
-from hotline.portals.routing import portal_view
+from hotline.portals.pages import portal_page
+from hotline.portals.resolver import portal_kwargs
 
 RECEIPT_SESSION_KEY = "intake_receipt"
 
 
-def _portal_context(portal: Portal, lang: str) -> dict[str, object]:
-    return {
-        "portal": portal,
-        "portal_name": portal.name_in(lang),
-        "lang": lang,
-        "languages": [
-            (code, name) for code, name in settings.LANGUAGES if code in portal.languages
-        ],
-        "partners": [
-            (link.partner.name_in(lang), link.role)
-            for link in portal.partnerships.select_related("partner").order_by("position")
-        ],
-    }
-
-
 @never_cache
 @csrf_protect
-@portal_view
+@require_http_methods(["GET", "HEAD", "POST"])
+@portal_page
 def report_form(request: HttpRequest, portal: Portal, lang: str) -> HttpResponse:
     form = ReportForm(request.POST or None)
     if request.method == "POST":
@@ -50,18 +38,25 @@ def report_form(request: HttpRequest, portal: Portal, lang: str) -> HttpResponse
                 "reference": report.reference,
                 "count": len(form.cleaned_data["urls"]),
             }
-            return HttpResponseRedirect(f"/{portal.code}/{lang}/thanks/")
-        context = {"form": form, **_portal_context(portal, lang)}
-        return render(request, "intake/report_form.html", context, status=400)
-    return render(
-        request, "intake/report_form.html", {"form": form, **_portal_context(portal, lang)}
-    )
+            return HttpResponseRedirect(
+                reverse("intake:receipt", kwargs=portal_kwargs(portal, lang))
+            )
+        return render(request, "intake/report_form.html", {"form": form}, status=400)
+    return render(request, "intake/report_form.html", {"form": form})
 
 
 @never_cache
-@portal_view
+@require_safe
+@portal_page
 def receipt(request: HttpRequest, portal: Portal, lang: str) -> HttpResponse:
     data = request.session.pop(RECEIPT_SESSION_KEY, None)
     if not data:
-        return HttpResponseRedirect(f"/{portal.code}/{lang}/")
-    return render(request, "intake/receipt.html", {**data, **_portal_context(portal, lang)})
+        return HttpResponseRedirect(reverse("intake:report", kwargs=portal_kwargs(portal, lang)))
+    return render(request, "intake/receipt.html", data)
+
+
+@require_safe
+@portal_page
+def status(request: HttpRequest, portal: Portal, lang: str) -> HttpResponse:
+    """Where a reporter will check a report with its reference (the follow-up comes next)."""
+    return render(request, "intake/status.html")

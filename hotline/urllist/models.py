@@ -27,13 +27,9 @@ class UrlListEntry(models.Model):
     url = models.TextField()
     url_sha256 = models.CharField(max_length=64)
     category = models.CharField(max_length=1, choices=Category.choices)
-    case = models.ForeignKey(
-        "cases.Case",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="url_list_entries",
-    )
+    # The case this entry came from, by id: cases sit above the URL list (docs/architecture.md),
+    # so the list keeps the number and never the relation.
+    case_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     added_at = models.DateTimeField(auto_now_add=True)
     added_in = models.ForeignKey(
         UrlListVersion, on_delete=models.PROTECT, related_name="entries_added"

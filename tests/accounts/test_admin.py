@@ -42,13 +42,10 @@ def test_admin_edit_of_a_staff_user_is_audited(client: Client, alice: Analyst) -
     assert verify_chain().intact
 
 
-def test_portals_and_keys_are_read_only_in_the_admin(
+def test_keys_and_the_audit_log_are_read_only_in_the_admin(
     client: Client, tn: Portal, isp: object
 ) -> None:
     admin = admin_client(client)
-    assert admin.get("/admin/portals/portal/").status_code == 200
-    assert admin.get("/admin/portals/portal/add/").status_code == 403
-    assert admin.get(f"/admin/portals/portal/{tn.pk}/change/").status_code == 200
     assert admin.get("/admin/audit/auditevent/").status_code == 200
     keys = admin.get("/admin/members/apikey/").content.decode()
     assert "secret_sha256" not in keys

@@ -83,7 +83,7 @@ def test_claim_assess_and_the_case_leaves_the_queue(
     assert f"#{case.pk}<" not in page and f"#{other.pk}<" in page
     case.refresh_from_db()
     assert case.status == CaseStatus.CONFIRMED and case.category == "B"
-    entry = UrlListEntry.objects.get(case=case)
+    entry = UrlListEntry.objects.get(case_id=case.pk)
     assert entry.url == "http://one.example/" and entry.category == "B"
     assert not Claim.objects.exists()
     actions_logged = list(AuditEvent.objects.values_list("action", flat=True))

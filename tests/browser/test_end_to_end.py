@@ -36,7 +36,7 @@ def test_report_assess_and_block(page: Page, live_server: object, settings: obje
     assert demo is not None
 
     # 1. A reporter, on the Tunisian portal in French, reports two URLs.
-    page.goto(f"{base}/tn/fr/")
+    page.goto(f"{base}/tn/fr/report/")
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Signalez les images")
     page.get_by_label("Adresses web (une par ligne)").fill(f"{URL_ONE}\n{URL_TWO}\n")
@@ -116,7 +116,7 @@ def test_report_assess_and_block(page: Page, live_server: object, settings: obje
 
 def test_arabic_portal_reads_right_to_left(page: Page, live_server: object) -> None:
     load_demo()
-    page.goto(f"{live_server.url}/tn/ar/")  # type: ignore[attr-defined]
+    page.goto(f"{live_server.url}/tn/ar/report/")  # type: ignore[attr-defined]
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     page.get_by_role("button", name="إرسال البلاغ").click()
     expect(page.get_by_role("alert")).to_contain_text("أدخل عنوان موقع واحدًا على الأقل.")
@@ -126,7 +126,7 @@ def test_public_pages_load_nothing_from_other_sites(page: Page, live_server: obj
     load_demo()
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
-    page.goto(f"{live_server.url}/tn/fr/")  # type: ignore[attr-defined]
+    page.goto(f"{live_server.url}/tn/fr/report/")  # type: ignore[attr-defined]
     page.get_by_label("Adresses web (une par ligne)").fill("http://one.example/")
     page.get_by_role("button", name="Envoyer le signalement").click()
     expect(page.get_by_test_id("reference")).to_be_visible()

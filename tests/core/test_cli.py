@@ -31,10 +31,12 @@ def environment(var: Path) -> dict[str, str]:
     return {**clean, "HOTLINE_DEBUG": "1", "HOTLINE_VAR_DIR": str(var)}
 
 
-def run(*args: str, var: Path) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, var: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(HOTLINE), *args],
-        env=environment(var),
+        env=environment(var) if env is None else env,
         capture_output=True,
         text=True,
         timeout=120,
@@ -79,23 +81,9 @@ def test_loaddemo_prints_credentials_once_and_is_idempotent(var_dir: Path) -> No
 
 def test_loaddemo_warns_when_demo_accounts_would_be_refused(tmp_path: Path) -> None:
     env = {**environment(tmp_path), "HOTLINE_DEBUG": "0", "HOTLINE_SECRET_KEY": "k" * 60}
-    run_ = subprocess.run(
-        [str(HOTLINE), "migrate", "-v0"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    run_ = run("migrate", "-v0", var=tmp_path, env=env)
     assert run_.returncode == 0, run_.stderr
-    out = subprocess.run(
-        [str(HOTLINE), "loaddemo"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    out = run("loaddemo", var=tmp_path, env=env)
     assert "HOTLINE_DEBUG is off: these demo accounts will be refused." in out.stdout
 
 
@@ -143,3 +131,34 @@ def test_serve_runs_web_and_worker_and_ctrl_c_stops_both(var_dir: Path) -> None:
     assert "127.0.0.1 " not in served  # no client address in the access log
     assert "Invalid request from ip=[withheld]" in served
     assert "ip=127.0.0.1" not in served
+
+
+def test_help_starts_with_hotlines_own_commands(var_dir: Path) -> None:
+    result = run("--help", var=var_dir)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[2] == "Hotline's commands:"
+    ours = [line.split()[0] for line in lines[3:10]]
+    assert {"portal", "serve", "staff", "worker", "members", "audit", "loaddemo"} <= set(ours)
+    assert "hotline help --commands" in result.stdout
+
+
+def test_commands_in_a_second_terminal_use_the_demo_settings_of_make_run(tmp_path: Path) -> None:
+    # `make run` writes var/hotline.env; a second terminal has no HOTLINE_DEBUG of its own.
+    (tmp_path / "hotline.env").write_text("# a comment\nHOTLINE_DEBUG=1\n", encoding="utf-8")
+    env = environment(tmp_path)
+    del env["HOTLINE_DEBUG"]
+    migrated = run("migrate", "--no-input", var=tmp_path, env=env)
+    assert migrated.returncode == 0, migrated.stderr
+    listed = run("portal", "list", var=tmp_path, env=env)
+    assert listed.returncode == 0 and "No portals yet" in listed.stdout, listed.stderr
+    (tmp_path / "hotline.env").unlink()
+    refused = run("portal", "list", var=tmp_path, env=env)
+    assert refused.returncode == 2 and "HOTLINE_SECRET_KEY is not set" in refused.stderr
+
+
+def test_loaddemo_prints_the_address_serve_will_answer_on(var_dir: Path) -> None:
+    env = {**environment(var_dir), "HOTLINE_BIND": "127.0.0.1:8123"}
+    result = run("loaddemo", var=var_dir, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Portal tn: http://127.0.0.1:8123/tn/" in result.stdout

@@ -29,7 +29,7 @@ def test_any_input_gets_a_receipt_or_a_clear_refusal(
     client: Client, tn: Portal, lines: list[str]
 ) -> None:
     reports_before, cases_before = Report.objects.count(), Case.objects.count()
-    response = client.post("/tn/en/", {"urls": "\n".join(lines)})
+    response = client.post("/tn/en/report/", {"urls": "\n".join(lines)})
     assert response.status_code in (302, 400)
     if response.status_code == 400:
         assert "Your report was not sent yet" in response.content.decode()

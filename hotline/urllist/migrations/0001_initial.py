@@ -9,7 +9,6 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('cases', '0001_initial'),
     ]
 
     operations = [
@@ -35,7 +34,7 @@ class Migration(migrations.Migration):
                 ('category', models.CharField(choices=[('A', 'Category A'), ('B', 'Category B'), ('C', 'Category C')], max_length=1)),
                 ('added_at', models.DateTimeField(auto_now_add=True)),
                 ('removed_at', models.DateTimeField(blank=True, null=True)),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='url_list_entries', to='cases.case')),
+                ('case_id', models.BigIntegerField(blank=True, db_index=True, null=True)),
                 ('added_in', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries_added', to='urllist.urllistversion')),
                 ('removed_in', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='entries_removed', to='urllist.urllistversion')),
             ],

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from hotline.core.env import env_str
 from hotline.demo.loader import DEMO_PORTALS, load_demo
 
 
@@ -15,15 +16,22 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         credentials = load_demo()
+        # The address `hotline serve` will answer on (HOTLINE_BIND, as it reads it).
+        bind = env_str("HOTLINE_BIND", "127.0.0.1:8000")
+        host, _, port = bind.rpartition(":")
+        if host in ("0.0.0.0", "", "[::]"):  # noqa: S104 (reading the setting, not binding)
+            host = "127.0.0.1"
+        base = f"http://{host}:{port}"
+        self.stdout.write(f"Reporting portals: {base}/")
         for code in DEMO_PORTALS:
-            self.stdout.write(f"Portal {code}: http://127.0.0.1:8000/{code}/")
+            self.stdout.write(f"Portal {code}: {base}/{code}/")
         if credentials is None:
             self.stdout.write(
                 "Demo accounts already exist; their secrets were printed when they were created. "
                 "For new ones, start from an empty database (delete var/hotline.sqlite3)."
             )
             return
-        self.stdout.write("Demo analyst (sign in at http://127.0.0.1:8000/staff/):")
+        self.stdout.write(f"Demo analyst (sign in at {base}/staff/):")
         self.stdout.write(f"  username: {credentials.username}")
         self.stdout.write(f"  password: {credentials.password}")
         self.stdout.write(f"  TOTP: {credentials.otpauth_uri}")

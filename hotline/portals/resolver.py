@@ -1,0 +1,138 @@
+"""The one resolver of a request's portal and language (GlobaLeaks resolves its tenant once).
+
+`PortalMiddleware` runs it for every request and sets `request.portal` (a Portal or None),
+`request.language` (always one of settings.LANGUAGES) and `request.portal_preview` (a staff
+member looking at a draft), and activates the language for the whole request, error pages
+included. Views, templates and error handlers read these; none of them parses the path again.
+
+Where the portal comes from, in order: the first path segment (`/tn/...`), else a host name of
+the portal's own (`PortalHost`). Where the language comes from: the second path segment when
+the portal offers it, else the best match in Accept-Language among the portal's languages (or
+all shipped languages off a portal), else the portal's default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.translation.trans_real import parse_accept_lang_header
+
+from hotline.portals.models import Portal, PortalHost, PortalStatus
+
+# Path prefixes that are not portal pages. The staff side speaks English until it is
+# translated; the API speaks JSON.
+NOT_PORTAL_PREFIXES = frozenset({"admin", "api", "assets", "healthz", "staff", "static"})
+PREVIEW_PERMISSION = "portals.preview_portal"
+
+
+def shipped_languages() -> list[str]:
+    return [code for code, _ in settings.LANGUAGES]
+
+
+def best_language(accept_language: str, offered: list[str], default: str) -> str:
+    """The first language in the Accept-Language header that is offered, else `default`.
+
+    `fr-CA` matches `fr`; quality values order the header (parse_accept_lang_header sorts them).
+    """
+    try:
+        wanted = parse_accept_lang_header(accept_language[:1000])
+    except ValueError:
+        wanted = ()
+    for tag, _quality in wanted:
+        tag = tag.lower()
+        for candidate in (tag, tag.split("-")[0]):
+            if candidate in offered:
+                return candidate
+    return default
+
+
+def may_see(request: HttpRequest, portal: Portal) -> bool:
+    """Live and suspended portals are public; a draft only to staff allowed to preview it.
+
+    Staff rights live in `accounts`, above this layer: we ask Django's permission system,
+    which the accounts backend answers (MFA-verified staff with a role on the portal).
+    """
+    if portal.status != PortalStatus.DRAFT:
+        return True
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    # Only a session that passed the TOTP step counts (django_otp marks it on the user).
+    verified = getattr(user, "is_verified", None)
+    return bool(verified is not None and verified() and user.has_perm(PREVIEW_PERMISSION, portal))
+
+
+def _host_portal(request: HttpRequest) -> Portal | None:
+    host = request.META.get("HTTP_HOST", "").split(":")[0].strip().lower().rstrip(".")
+    if not host:
+        return None
+    link = PortalHost.objects.select_related("portal").filter(host=host).first()
+    return link.portal if link else None
+
+
+def resolve(request: HttpRequest) -> tuple[Portal | None, str, bool]:
+    """(portal or None, language, language came from the path) for this request."""
+    segments = request.path_info.strip("/").split("/")
+    first = segments[0]
+    second = segments[1] if len(segments) > 1 else ""
+    accept = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
+    if first in NOT_PORTAL_PREFIXES:
+        return None, settings.LANGUAGE_CODE, False
+    portal: Portal | None = None
+    if first:
+        portal = Portal.objects.filter(code=first).first()
+    elif host_portal := _host_portal(request):
+        portal = host_portal
+    if portal is not None and not may_see(request, portal):
+        portal = None
+    if portal is None:
+        if second in shipped_languages() and first:
+            return None, second, True
+        if not first and (chosen := request.GET.get("lang", "")) in shipped_languages():
+            return None, chosen, True  # the language switcher of the list of portals
+        return None, best_language(accept, shipped_languages(), settings.LANGUAGE_CODE), False
+    if second in portal.languages:
+        return portal, second, True
+    return portal, best_language(accept, portal.languages, portal.default_language), False
+
+
+class PortalMiddleware:
+    """Resolves the portal and language once, and speaks that language for the whole request.
+
+    Must come after the authentication and OTP middleware (a draft's preview needs the user).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        portal, language, from_path = resolve(request)
+        request.portal = portal  # type: ignore[attr-defined]
+        request.language = language  # type: ignore[attr-defined]
+        request.portal_preview = bool(portal and portal.status == PortalStatus.DRAFT)  # type: ignore[attr-defined]
+        request.LANGUAGE_CODE = language
+        with translation.override(language):
+            response = self.get_response(request)
+        if not from_path:
+            # The answer depended on the browser's languages: caches must keep them apart.
+            patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", language)
+        return response
+
+
+def portal_of(request: HttpRequest) -> Portal | None:
+    return getattr(request, "portal", None)
+
+
+def language_of(request: HttpRequest) -> str:
+    return str(getattr(request, "language", settings.LANGUAGE_CODE))
+
+
+def portal_kwargs(portal: Portal, language: str, **extra: Any) -> dict[str, Any]:
+    """The URL kwargs of a portal page, for reverse()."""
+    return {"portal_code": portal.code, "lang": language, **extra}
