@@ -46,10 +46,10 @@ class ReportForm(forms.Form):
         if len(raw) > MAX_URLS_FIELD_LENGTH:
             raise forms.ValidationError(
                 _(
-                    "That is too much text to report at once (%(lines)s lines). "
+                    "That is too much text to report at once. "
                     "Report at most %(max)s addresses at a time."
                 ),
-                params={"lines": raw.count("\n") + 1, "max": MAX_URLS_PER_REPORT},
+                params={"max": MAX_URLS_PER_REPORT},
             )
         lines = [
             (n, line.strip()) for n, line in enumerate(raw.splitlines(), start=1) if line.strip()

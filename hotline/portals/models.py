@@ -121,7 +121,7 @@ class PartnerRole(models.TextChoices):
     CO_HOST = "co_host", _("Co-host")
     FUNDER = "funder", _("Funder")
     PROMOTER = "promoter", _("Promoting partner")
-    HOTLINE = "hotline", _("Hotline")
+    HOTLINE = "hotline", _("Reporting service")
 
 
 class Partner(models.Model):

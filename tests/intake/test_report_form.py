@@ -75,7 +75,7 @@ def test_form_without_csrf_token_is_refused_and_files_nothing(tn: Portal) -> Non
     client = Client(enforce_csrf_checks=True)
     response = client.post("/tn/fr/report/", {"urls": "http://one.example/a"})
     assert response.status_code == 403
-    assert "Rien n'a été enregistré." in response.content.decode()  # in the portal's language
+    assert "Rien n’a été enregistré." in response.content.decode()  # in the portal's language
     assert nothing_filed()
 
 
@@ -111,12 +111,12 @@ def test_csrf_cookie_ends_with_the_browser_session(tn: Portal) -> None:
         ),
         (
             "http://ok.example/\n" + "http://long.example/" + "a" * 100_000,
-            "Ligne 2 : l&#x27;adresse dépasse 2048",
+            "Ligne 2\u00a0: l’adresse dépasse 2048",
         ),
         ("\x00\x01\x02\xff\xfe binary", "Le caractère nul n\u2019est pas autorisé."),
-        ("\x01\x02\x7f\x1b[31m", "Ligne 1 : l&#x27;adresse contient des espaces"),
-        ("not a url at all", "Ligne 1 : l&#x27;adresse contient des espaces"),
-        ("http://nodot/", "Ligne 1 : ce n&#x27;est pas une adresse web"),
+        ("\x01\x02\x7f\x1b[31m", "Ligne 1\u00a0: l’adresse contient des espaces"),
+        ("not a url at all", "Ligne 1\u00a0: l’adresse contient des espaces"),
+        ("http://nodot/", "Ligne 1\u00a0: ce n’est pas une adresse web"),
     ],
 )
 def test_bad_input_gets_a_clear_message_and_files_nothing(
@@ -126,7 +126,7 @@ def test_bad_input_gets_a_clear_message_and_files_nothing(
     assert response.status_code == 400
     page = response.content.decode()
     assert message in page
-    assert "Votre signalement n'a pas encore été envoyé" in page
+    assert "Votre signalement n’a pas encore été envoyé" in page
     assert nothing_filed()
 
 
