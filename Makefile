@@ -39,9 +39,10 @@ catalogues: $(VENV)/.runtime
 
 # var/hotline.env makes this a local demo (HOTLINE_DEBUG=1) for `make run` and for any
 # `.venv/bin/hotline` command run from another terminal; delete it to run without.
+LOCAL_ENV := $${HOTLINE_VAR_DIR:-var}/hotline.env
 run: $(VENV)/.runtime catalogues
-	@mkdir -p var
-	@[ -f var/hotline.env ] || printf '# Written by `make run`: a local demo. Never on a production host.\nHOTLINE_DEBUG=1\n' > var/hotline.env
+	@mkdir -p "$${HOTLINE_VAR_DIR:-var}"
+	@[ -f "$(LOCAL_ENV)" ] || printf '# Written by `make run`: a local demo. Never on a production host.\nHOTLINE_DEBUG=1\n' > "$(LOCAL_ENV)"
 	$(BIN)/hotline migrate --no-input
 	$(BIN)/hotline loaddemo
 	$(BIN)/hotline serve

@@ -23,16 +23,29 @@ def local_env_path() -> Path:
     return Path(var) / LOCAL_ENV_FILE
 
 
+# The only variables the local file may set: it makes a demo, never configures a server.
+LOCAL_ENV_NAMES = frozenset({"HOTLINE_DEBUG"})
+
+
 def load_local_env(path: Path) -> None:
-    """Set NAME=value lines of `path` that the environment does not already set."""
+    """Set the local demo's variables from `path` where the environment does not set them.
+
+    Says so on stderr every time, so that a file left on a server by mistake is noticed at the
+    first command (and `hotline serve` refuses to listen beyond loopback while DEBUG is on).
+    """
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError:
         return
+    applied = []
     for line in lines:
         name, sep, value = line.strip().partition("=")
-        if sep and name.startswith("HOTLINE_") and not line.lstrip().startswith("#"):
-            os.environ.setdefault(name.strip(), value.strip())
+        name = name.strip()
+        if sep and name in LOCAL_ENV_NAMES and name not in os.environ:
+            os.environ[name] = value.strip()
+            applied.append(f"{name}={value.strip()}")
+    if applied:
+        sys.stderr.write(f"hotline: local demo settings from {path}: {', '.join(applied)}\n")
 
 
 def print_help() -> None:
@@ -60,6 +73,9 @@ def main() -> None:
     try:
         if sys.argv[1:] in ([], ["help"], ["--help"], ["-h"]):
             import django
+
+            # Listing the commands needs no configuration: settings only have to load.
+            os.environ.setdefault("HOTLINE_SECRET_KEY", "help-only-" + "x" * 50)
 
             django.setup()
             print_help()

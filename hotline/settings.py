@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -44,6 +45,23 @@ ALLOWED_HOSTS = env_list(
     "HOTLINE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
 )
 CSRF_TRUSTED_ORIGINS = env_list("HOTLINE_CSRF_TRUSTED_ORIGINS", [])
+
+# The site's public address, printed on flyers and in QR codes. Never taken from a request's
+# Host header: a visitor could otherwise choose what a flyer says. A portal with host names
+# of its own uses its first one instead.
+HOTLINE_PUBLIC_URL = env_str("HOTLINE_PUBLIC_URL", "").rstrip("/")
+if HOTLINE_PUBLIC_URL and not re.fullmatch(r"https?://[a-z0-9.-]+(:[0-9]+)?", HOTLINE_PUBLIC_URL):
+    raise ImproperlyConfigured(
+        f"HOTLINE_PUBLIC_URL={HOTLINE_PUBLIC_URL!r} is not a site address like "
+        "'https://report.example' (scheme and host name, no path)."
+    )
+if not HOTLINE_PUBLIC_URL:
+    _bind = env_str("HOTLINE_BIND", "127.0.0.1:8000")
+    HOTLINE_PUBLIC_URL = (
+        f"http://{_bind.replace('0.0.0.0', '127.0.0.1')}"  # noqa: S104 (an address to print)
+        if DEBUG
+        else f"https://{next((h for h in ALLOWED_HOSTS if h[0].isalnum()), 'localhost')}"
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -226,6 +244,15 @@ CSRF_FAILURE_VIEW = "hotline.core.views.csrf_failure"
 # Bad input on the public form: the form reports a long list itself; this only caps the body.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+# Files: only where a form takes them (the admin's logo upload), and at most about 1 MB kept.
+# Put a body-size limit at the proxy too (e.g. nginx client_max_body_size 4m).
+FILE_UPLOAD_HANDLERS = [
+    "hotline.core.uploads.BoundedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+HOTLINE_UPLOAD_PATHS = ["/admin/"]
+HOTLINE_UPLOAD_CAP = 1_000_000
 
 # Reporter IP addresses are never logged: no access log with addresses, no request logging.
 LOGGING = {

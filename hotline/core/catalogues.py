@@ -85,6 +85,9 @@ def catalogue_problems(path: Path) -> list[Problem]:
                     f"{len(strings)} plural forms; the catalogue declares {catalogue.num_plurals}",
                 )
             )
+        if any("<" in s or ">" in s for s in strings) and not any("<" in i for i in ids):
+            # Some messages are formatted as HTML (format_html): a translation adds no markup.
+            problems.append(Problem(language, label, "the translation adds HTML markup"))
         for index, string in enumerate(strings):
             source = ids[-1] if len(ids) > 1 and index > 0 else ids[0]
             expected = placeholders(ids[-1] if len(ids) > 1 else source)

@@ -89,6 +89,7 @@ def launch_portal(spec: PortalSpec, *, actor: str = SYSTEM, dry_run: bool = Fals
         changed = sorted(wanted)
     else:
         changed = sorted(k for k, v in wanted.items() if getattr(portal, k) != v)
+        previous_status = portal.status
         for key in changed:
             setattr(portal, key, wanted[key])
     if spec.launched is not None and (
@@ -102,19 +103,22 @@ def launch_portal(spec: PortalSpec, *, actor: str = SYSTEM, dry_run: bool = Fals
     result = LaunchResult(portal=portal, created=created)
     if created or changed:
         portal.save()
+        data: dict[str, Any] = {"changed": changed}
+        if not created and "status" in changed:
+            data["status"] = {"from": previous_status, "to": spec.status}
         record_event(
             actor=actor,
             action="portals.portal_launched" if created else "portals.portal_updated",
             target=portal,
             portal=portal.code,
-            data={"changed": changed},
+            data=data,
         )
         result.changes += (
             [f"portal {spec.code}: created ({spec.status})"]
             if created
             else [f"{key.removesuffix('_id')}: changed" for key in changed]
         )
-    result.changes += _apply_hosts(portal, spec.hosts)
+    result.changes += _apply_hosts(portal, spec.hosts, actor)
     result.changes += _apply_partners(portal, spec, actor)
     result.changes += _apply_help(portal, spec.help, actor)
     if dry_run:
@@ -122,14 +126,22 @@ def launch_portal(spec: PortalSpec, *, actor: str = SYSTEM, dry_run: bool = Fals
     return result
 
 
-def _apply_hosts(portal: Portal, hosts: list[str]) -> list[str]:
+def _apply_hosts(portal: Portal, hosts: list[str], actor: str) -> list[str]:
     current = set(portal.hosts.values_list("host", flat=True))
-    for host in sorted(set(hosts) - current):
+    added, removed = sorted(set(hosts) - current), sorted(current - set(hosts))
+    for host in added:
         PortalHost.objects.create(portal=portal, host=host)
-    portal.hosts.exclude(host__in=hosts).delete()
-    return [f"host added: {h}" for h in sorted(set(hosts) - current)] + [
-        f"host removed: {h}" for h in sorted(current - set(hosts))
-    ]
+    portal.hosts.filter(host__in=removed).delete()
+    if added or removed:
+        # Which site a host name serves is a security decision: it goes in the log.
+        record_event(
+            actor=actor,
+            action="portals.hosts_changed",
+            target=portal,
+            portal=portal.code,
+            data={"added": added, "removed": removed},
+        )
+    return [f"host added: {h}" for h in added] + [f"host removed: {h}" for h in removed]
 
 
 def _apply_partners(portal: Portal, spec: PortalSpec, actor: str) -> list[str]:
@@ -149,9 +161,18 @@ def _apply_partners(portal: Portal, spec: PortalSpec, actor: str) -> list[str]:
             partner = Partner.objects.create(name=partner_spec.name, **details)
         stale = [k for k, v in details.items() if getattr(partner, k) != v]
         if stale:
+            before = {k: getattr(partner, k) for k in stale}
             for key in stale:
                 setattr(partner, key, details[key])
             partner.save(update_fields=stale)
+            # Partner links and names are shown on public pages: before and after are kept.
+            record_event(
+                actor=actor,
+                action="portals.partner_changed",
+                target=partner,
+                portal=portal.code,
+                data={"before": before, "after": {k: details[k] for k in stale}},
+            )
             changes.append(f"partner {partner.name}: {', '.join(stale)} changed")
         link = Partnership.objects.filter(portal=portal, partner=partner).first()
         if link is None:

@@ -14,7 +14,9 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from hotline.audit.admin_mixins import AuditedAdmin
+from hotline.portals import checks
 from hotline.portals.actions import store_logo
+from hotline.portals.checks import CheckError
 from hotline.portals.logos import LogoError, check_logo
 from hotline.portals.models import HelpResource, Partner, Partnership, Portal
 from hotline.portals.options import PORTAL_OPTIONS, OptionError
@@ -71,10 +73,17 @@ class PortalAdminForm(LogoUploadForm):
             return data
         if data.get("default_language") not in languages:
             self.add_error("default_language", "The default language must be one of languages.")
-        names = data.get("names") or {}
-        missing = [lang for lang in languages if not str(names.get(lang, "")).strip()]
-        if missing:
-            self.add_error("names", f"Give the portal's name in {missing}.")
+        for field, check in [
+            ("names", lambda v: checks.texts(v, languages, every=True)),
+            ("taglines", lambda v: checks.texts(v, languages, every=False)),
+            ("owner", checks.contact),
+            ("authority", checks.contact),
+        ]:
+            if field in data:
+                try:
+                    data[field] = check(data[field])
+                except CheckError as exc:
+                    self.add_error(field, f"{str(exc)[0].upper()}{str(exc)[1:]}.")
         options = data.get("options") or {}
         if not isinstance(options, dict):
             self.add_error("options", 'Give a JSON object, e.g. {"primary_colour": "#0b5cad"}.')
@@ -97,6 +106,44 @@ class PartnerAdminForm(LogoUploadForm):
         model = Partner
         fields = ["name", "names", "kind", "website"]
 
+    def clean_names(self) -> dict[str, str]:
+        shipped = [code for code, _ in settings.LANGUAGES]
+        return _checked(checks.texts, self.cleaned_data["names"], shipped, every=False)
+
+
+class HelpResourceForm(forms.ModelForm):
+    """The same rules as a launch file's [[help]] entries."""
+
+    class Meta:
+        model = HelpResource
+        fields = ["kind", "name", "names", "phone", "website", "languages", "position"]
+
+    def _languages(self) -> list[str]:
+        portal = getattr(self.instance, "portal", None)
+        return list(portal.languages) if portal else [c for c, _ in settings.LANGUAGES]
+
+    def clean_names(self) -> dict[str, str]:
+        return _checked(checks.texts, self.cleaned_data["names"], self._languages(), every=False)
+
+    def clean_phone(self) -> str:
+        return _checked(checks.phone, self.cleaned_data["phone"])
+
+    def clean_languages(self) -> list[str]:
+        return _checked(checks.help_languages, self.cleaned_data["languages"], self._languages())
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("phone") and not data.get("website") and not self.errors:
+            raise forms.ValidationError("Give a phone number or a website (or both).")
+        return data
+
+
+def _checked(check: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return check(*args, **kwargs)
+    except CheckError as exc:
+        raise forms.ValidationError(f"{str(exc)[0].upper()}{str(exc)[1:]}.") from None
+
 
 def _save_logo(obj: Any, form: forms.ModelForm) -> None:
     checked = form.cleaned_data.get("logo_file")
@@ -111,6 +158,7 @@ class PartnershipInline(admin.TabularInline):
 
 class HelpResourceInline(admin.TabularInline):
     model = HelpResource
+    form = HelpResourceForm
     extra = 0
 
 

@@ -39,9 +39,7 @@ class CheckedLogo:
 def check_logo(data: bytes) -> CheckedLogo:
     """The logo as a small, clean PNG, or LogoError saying what to change."""
     if len(data) > MAX_LOGO_BYTES:
-        raise LogoError(
-            f"the logo is {len(data) // 1000} KB; use a file under {MAX_LOGO_BYTES // 1000} KB"
-        )
+        raise LogoError(f"the file is larger than {MAX_LOGO_BYTES // 1000} KB; use a smaller one")
     head = data[:512].lstrip().lower()
     if head.startswith((b"<?xml", b"<svg", b"<!doctype svg")) or b"<svg" in head:
         raise LogoError("SVG logos are not accepted; export the logo as PNG")
@@ -57,7 +55,12 @@ def check_logo(data: bytes) -> CheckedLogo:
                 )
             image.load()
             clean = image.convert("RGBA")
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError):
+    except Image.DecompressionBombError:
+        raise LogoError(
+            f"the image is far too large; use between {MIN_LOGO_SIDE} and {MAX_LOGO_SIDE} pixels "
+            "a side"
+        ) from None
+    except (UnidentifiedImageError, OSError, SyntaxError):
         raise LogoError("the file is not a PNG or JPEG image that can be read") from None
     clean.thumbnail(SHOWN_BOX, Image.Resampling.LANCZOS)
     out = io.BytesIO()

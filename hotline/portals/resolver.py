@@ -75,6 +75,11 @@ def _host_portal(request: HttpRequest) -> Portal | None:
     return link.portal if link else None
 
 
+def is_portal_path(request: HttpRequest) -> bool:
+    first = request.path_info.strip("/").split("/")[0]
+    return bool(first) and first not in NOT_PORTAL_PREFIXES
+
+
 def resolve(request: HttpRequest) -> tuple[Portal | None, str, bool]:
     """(portal or None, language, language came from the path) for this request."""
     segments = request.path_info.strip("/").split("/")
@@ -121,6 +126,10 @@ class PortalMiddleware:
         if not from_path:
             # The answer depended on the browser's languages: caches must keep them apart.
             patch_vary_headers(response, ("Accept-Language",))
+        if is_portal_path(request):
+            # Whether a portal answers can depend on who asks (a draft's staff): always say so,
+            # so that the headers of a 404 do not tell a draft from no portal at all.
+            patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", language)
         return response
 

@@ -13,13 +13,12 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 
-from hotline.portals.logos import CheckedLogo, LogoError, check_logo
+from hotline.portals import checks
+from hotline.portals.checks import CheckError
+from hotline.portals.logos import MAX_LOGO_BYTES, CheckedLogo, LogoError, check_logo
 from hotline.portals.models import HelpKind, PartnerKind, PartnerRole, PortalStatus
 from hotline.portals.options import PORTAL_OPTIONS, OptionError
 
@@ -27,7 +26,6 @@ from hotline.portals.options import PORTAL_OPTIONS, OptionError
 RESERVED_CODES = frozenset(
     {"admin", "api", "assets", "healthz", "readyz", "static", "staff", "media", "favicon.ico"}
 )
-CONTACT_KEYS = ("name", "email", "website", "phone")
 
 
 class PortalSpecError(ValueError):
@@ -145,31 +143,23 @@ class _Reader:
             raise self.error(_join(path, key), f"{value!r} must be one of {', '.join(choices)}")
         return value
 
+    def checked(self, path: str, check: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run one of portals.checks, naming this file's line and key in its error."""
+        try:
+            return check(*args, **kwargs)
+        except CheckError as exc:
+            raise self.error(path, str(exc)) from None
+
     def web_address(self, table: dict[str, Any], path: str, key: str) -> str:
-        value = self.text(table, path, key, required=False)
-        parts = urlsplit(value)
-        if value and (parts.scheme not in ("http", "https") or not parts.netloc):
-            raise self.error(_join(path, key), f"{value!r} is not an https:// address")
-        return value
+        return str(self.checked(_join(path, key), checks.web_address, table.get(key, "")))
 
     def per_language(
         self, table: dict[str, Any], path: str, key: str, *, every: bool
     ) -> dict[str, str]:
-        texts = self.table(table, path, key, required=every)
-        result: dict[str, str] = {}
-        for language, value in texts.items():
-            if language not in self.languages:
-                raise self.error(
-                    _join(_join(path, key), language),
-                    f"{language!r} is not one of the portal's languages {self.languages}",
-                )
-            if not isinstance(value, str) or not value.strip():
-                raise self.error(_join(_join(path, key), language), "must be non-empty text")
-            result[language] = value.strip()
-        missing = [lang for lang in self.languages if lang not in result]
-        if every and missing:
-            raise self.error(_join(path, key), f"give a text in {missing}")
-        return result
+        value = self.table(table, path, key, required=every)
+        return dict(
+            self.checked(_join(path, key), checks.texts, value, self.languages, every=every)
+        )
 
     def logo(self, table: dict[str, Any], path: str) -> CheckedLogo | None:
         name = self.text(table, path, "logo", required=False)
@@ -177,7 +167,10 @@ class _Reader:
             return None
         file = Path(name) if self.base_dir is None else self.base_dir / name
         try:
-            data = file.read_bytes()
+            if not file.is_file():
+                raise self.error(_join(path, "logo"), f"{file} is not a file")
+            with file.open("rb") as handle:
+                data = handle.read(MAX_LOGO_BYTES + 1)  # enough to refuse a larger one
         except OSError as exc:
             raise self.error(_join(path, "logo"), f"cannot read {file}: {exc.strerror}") from None
         try:
@@ -187,23 +180,11 @@ class _Reader:
 
     def contact(self, doc: dict[str, Any], key: str) -> dict[str, str]:
         table = self.table(doc, "", key, required=False)
-        self.only_keys(table, key, set(CONTACT_KEYS))
-        contact = {k: self.text(table, key, k, required=False) for k in CONTACT_KEYS}
-        contact["website"] = self.web_address(table, key, "website")
-        if contact["email"]:
-            try:
-                validate_email(contact["email"])
-            except ValidationError:
-                raise self.error(_join(key, "email"), "is not an e-mail address") from None
-        if contact["phone"]:
-            contact["phone"] = self.phone(table, key)
-        return {k: v for k, v in contact.items() if v}
+        self.only_keys(table, key, set(checks.CONTACT_KEYS))
+        return dict(self.checked(key, checks.contact, table))
 
     def phone(self, table: dict[str, Any], path: str) -> str:
-        value = self.text(table, path, "phone", required=False)
-        if value and not re.fullmatch(r"\+?[0-9][0-9 ()-]{1,30}", value):
-            raise self.error(_join(path, "phone"), f"{value!r} is not a phone number")
-        return value
+        return str(self.checked(_join(path, "phone"), checks.phone, table.get("phone", "")))
 
 
 def _join(path: str, key: str) -> str:
@@ -292,6 +273,8 @@ def parse_portal_spec(
     branding = read.table(doc, "", "branding", required=False)
     read.only_keys(branding, "branding", {"primary_colour", "logo"})
     option_values = dict(read.table(doc, "", "settings", required=False))
+    if "primary_colour" in option_values:
+        raise read.error("settings.primary_colour", "belongs under [branding]")
     read.only_keys(option_values, "settings", set(PORTAL_OPTIONS) - {"primary_colour"})
     if "primary_colour" in branding:
         option_values["primary_colour"] = branding["primary_colour"]
@@ -361,11 +344,12 @@ def _help(read: _Reader, doc: dict[str, Any]) -> list[HelpSpec]:
     resources = []
     for path, raw in _array(read, doc, "help"):
         read.only_keys(raw, path, {"kind", "name", "names", "phone", "website", "languages"})
-        languages = raw.get("languages", [])
-        if not isinstance(languages, list) or any(lang not in read.languages for lang in languages):
-            raise read.error(
-                _join(path, "languages"), f"must be a list drawn from {read.languages}"
-            )
+        languages = read.checked(
+            _join(path, "languages"),
+            checks.help_languages,
+            raw.get("languages", []),
+            read.languages,
+        )
         resource = HelpSpec(
             kind=read.choice(raw, path, "kind", HelpKind.values),
             name=read.text(raw, path, "name"),
@@ -382,7 +366,7 @@ def _help(read: _Reader, doc: dict[str, Any]) -> list[HelpSpec]:
 
 def load_portal_spec(path: Path) -> PortalSpec:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # Notepad saves a byte-order mark
     except OSError as exc:
         raise PortalSpecError(f"cannot read {path}: {exc.strerror}") from None
     except UnicodeDecodeError:

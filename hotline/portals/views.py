@@ -5,9 +5,11 @@ from __future__ import annotations
 import io
 from functools import lru_cache
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.html import escape
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
@@ -104,15 +106,20 @@ FAVICON_SVG = (
 )
 
 
+def _cacheable(portal: Portal) -> dict[str, bool]:
+    return {"public": True} if portal.is_live else {"private": True}
+
+
 @require_safe
-@cache_control(max_age=86400, public=True)
 def favicon(request: HttpRequest, portal_code: str) -> HttpResponse:
     """The portal's icon: a shield in its colour, so a tab shows which portal it is."""
     portal = portal_of(request)
     if portal is None or portal.code != portal_code:
         return not_found(request)
     colour = escape(portal.option("primary_colour"))
-    return HttpResponse(FAVICON_SVG.format(colour=colour), content_type="image/svg+xml")
+    response = HttpResponse(FAVICON_SVG.format(colour=colour), content_type="image/svg+xml")
+    patch_cache_control(response, max_age=86400, **_cacheable(portal))
+    return response
 
 
 @lru_cache(maxsize=1)
@@ -137,7 +144,9 @@ def favicon_ico(request: HttpRequest) -> HttpResponse:
 @cache_control(max_age=31_536_000, public=True, immutable=True)
 def asset(request: HttpRequest, sha256: str) -> HttpResponse:
     """A checked logo, by content hash: the same address always means the same bytes."""
-    stored = get_object_or_404(PortalAsset, sha256=sha256)
+    stored = PortalAsset.objects.filter(sha256=sha256).first()
+    if stored is None:
+        return not_found(request)
     response = HttpResponse(bytes(stored.data), content_type=stored.content_type)
     response["Content-Disposition"] = "inline"
     return response
@@ -146,22 +155,27 @@ def asset(request: HttpRequest, sha256: str) -> HttpResponse:
 FLYER_TYPES = {"pdf": "application/pdf", "png": "image/png"}
 
 
-def _flyer_address(request: HttpRequest, portal: Portal, language: str) -> str:
+def public_address(portal: Portal) -> str:
+    """The portal's address as printed: its own host name, else the site's public URL.
+
+    Never built from the request: the Host header's port is the visitor's to choose, and would
+    both print their address on the flyer and make every request a new rendering.
+    """
     host = portal.hosts.order_by("host").values_list("host", flat=True).first()
     if host:
         return f"https://{host}/"
-    return request.build_absolute_uri(
-        reverse("portals:portal", kwargs={"portal_code": portal.code})
-    )
+    path = reverse("portals:portal", kwargs={"portal_code": portal.code})
+    return f"{settings.HOTLINE_PUBLIC_URL}{path}"
 
 
 @require_safe
-@cache_control(max_age=3600, public=True)
 @portal_page
 def flyer(request: HttpRequest, portal: Portal, language: str, kind: str) -> HttpResponse:
     """A printable awareness flyer with the portal's address as a QR code (PDF or PNG)."""
-    content = flyer_content(portal, language, _flyer_address(request, portal, language))
+    content = flyer_content(portal, language, public_address(portal))
     data = render_flyer(content, kind)
     response = HttpResponse(data, content_type=FLYER_TYPES[kind])
     response["Content-Disposition"] = f'inline; filename="{portal.code}-{language}-flyer.{kind}"'
+    # Shared caches may keep a live portal's flyer; a previewed draft's stays private.
+    patch_cache_control(response, max_age=3600, **_cacheable(portal))
     return response

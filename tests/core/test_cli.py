@@ -162,3 +162,16 @@ def test_loaddemo_prints_the_address_serve_will_answer_on(var_dir: Path) -> None
     result = run("loaddemo", var=var_dir, env=env)
     assert result.returncode == 0, result.stderr
     assert "Portal tn: http://127.0.0.1:8123/tn/" in result.stdout
+
+
+def test_launching_before_migrating_says_to_migrate(tmp_path: Path) -> None:
+    result = run("portal", "launch", "portals/tn.toml", var=tmp_path)
+    assert result.returncode == 1
+    assert "run `hotline migrate` first" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_help_needs_no_configuration(tmp_path: Path) -> None:
+    env = environment(tmp_path)
+    del env["HOTLINE_DEBUG"]
+    result = run("--help", var=tmp_path, env=env)
+    assert result.returncode == 0 and "Hotline's commands:" in result.stdout, result.stderr

@@ -70,7 +70,8 @@ def test_the_check_finds_a_missing_translation_and_a_dropped_placeholder(tmp_pat
         'msgid "Line {n}: {reason}."\nmsgstr "Ligne {n} :"\n\n'
         'msgid "%(count)s address"\nmsgid_plural "%(count)s addresses"\n'
         'msgstr[0] "une adresse"\nmsgstr[1] "%(count)s adresses"\n\n'
-        '#, fuzzy\nmsgid "Guessed"\nmsgstr "Deviné"\n',
+        '#, fuzzy\nmsgid "Guessed"\nmsgstr "Deviné"\n\n'
+        'msgid "Plain"\nmsgstr "<b>Gras</b>"\n',
         encoding="utf-8",
     )
     found = {(p.message, p.what.split(" ")[0]) for p in catalogue_problems(po)}
@@ -79,6 +80,7 @@ def test_the_check_finds_a_missing_translation_and_a_dropped_placeholder(tmp_pat
         ("Line {n}: {reason}.", "form"),
         ("%(count)s address", "form"),
         ("Guessed", "marked"),
+        ("Plain", "the"),
     }
     assert all(isinstance(p, Problem) for p in catalogue_problems(po))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -30,6 +31,7 @@ def portal_form(portal: Portal, **changes: object) -> dict[str, object]:
         "help_resources-TOTAL_FORMS": "0",
         "help_resources-INITIAL_FORMS": "0",
     }
+    changes = dict(changes)
     # Fields with callable defaults carry their initial value in a hidden input, as a browser
     # would send it back.
     for name in ["languages", "names", "taglines", "owner", "authority", "options"]:
@@ -99,3 +101,59 @@ def test_logo_uploads_are_checked_and_svg_is_refused(client: Client, tn: Portal)
 def test_portals_cannot_be_deleted_only_suspended(client: Client, tn: Portal) -> None:
     admin = admin_client(client)
     assert admin.get(f"/admin/portals/portal/{tn.pk}/delete/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("taglines", json.dumps(["x"]), "Give one text per language"),
+        ("names", json.dumps("Tunisie"), "Give one text per language"),
+        ("names", json.dumps({"fr": "Portail"}), "Give a text in [&#x27;ar&#x27;, &#x27;en&#x27;]"),
+        ("owner", json.dumps({"email": "not-an-address"}), "is not an e-mail address"),
+        ("authority", json.dumps({"website": "javascript:alert(1)"}), "is not a web address"),
+    ],
+)
+def test_the_admin_checks_what_a_portal_shows_like_a_launch_file(
+    client: Client, tn: Portal, field: str, value: str, message: str
+) -> None:
+    admin = admin_client(client)
+    response = admin.post(
+        f"/admin/portals/portal/{tn.pk}/change/", portal_form(tn, **{field: value})
+    )
+    assert response.status_code == 200 and message in response.content.decode()
+    assert client.get("/tn/fr/").status_code == 200  # the public pages still work
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"languages": "5"}, "Must be a list drawn from"),
+        ({"phone": "not a phone <b>"}, "is not a phone number"),
+        ({"phone": "", "website": ""}, "Give a phone number or a website"),
+    ],
+)
+def test_help_resources_in_the_admin_follow_the_launch_file_rules(
+    client: Client, tn: Portal, changes: dict[str, str], message: str
+) -> None:
+    admin = admin_client(client)
+    resource = tn.help_resources.first()
+    assert resource is not None
+    row = {
+        "help_resources-TOTAL_FORMS": "1",
+        "help_resources-INITIAL_FORMS": "1",
+        "help_resources-0-id": str(resource.pk),
+        "help_resources-0-portal": str(tn.pk),
+        "help_resources-0-kind": resource.kind,
+        "help_resources-0-name": resource.name,
+        "help_resources-0-names": json.dumps(resource.names),
+        "help_resources-0-initial-names": json.dumps(resource.names),
+        "help_resources-0-phone": resource.phone,
+        "help_resources-0-website": resource.website,
+        "help_resources-0-languages": json.dumps(resource.languages),
+        "help_resources-0-initial-languages": json.dumps(resource.languages),
+        "help_resources-0-position": str(resource.position),
+    }
+    row.update({f"help_resources-0-{k}": v for k, v in changes.items()})
+    response = admin.post(f"/admin/portals/portal/{tn.pk}/change/", portal_form(tn, **row))
+    assert response.status_code == 200 and message in response.content.decode()
+    assert client.get("/tn/fr/").status_code == 200

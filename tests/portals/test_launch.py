@@ -90,7 +90,7 @@ def test_a_changed_file_updates_the_portal_and_says_what_changed(db: None) -> No
     assert Portal.objects.get(code="zz").status == "suspended"
     assert result.changes == ["status: changed"]
     event = AuditEvent.objects.filter(action="portals.portal_updated").get()
-    assert event.data == {"changed": ["status"]}
+    assert event.data == {"changed": ["status"], "status": {"from": "live", "to": "suspended"}}
 
 
 def test_the_file_is_the_truth_for_partners_and_help(db: None) -> None:
@@ -161,7 +161,7 @@ def test_logos_are_checked_and_re_encoded(db: None, tmp_path: Path) -> None:
         (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "SVG logos"),
         (b"<?xml version='1.0'?><svg/>", "SVG logos"),
         (b"GIF89a but not really", "not a PNG or JPEG image"),
-        (b"\x89PNG" + b"\0" * 2_000_000, "use a file under 1000 KB"),
+        (b"\x89PNG" + b"\0" * 2_000_000, "larger than 1000 KB"),
     ],
 )
 def test_bad_logos_are_refused_with_a_reason(
@@ -196,7 +196,7 @@ def test_portal_launch_command_applies_and_dry_runs(db: None, tmp_path: Path) ->
     path.write_text(MINIMAL, encoding="utf-8")
     out = StringIO()
     call_command("portal", "launch", str(path), "--dry-run", stdout=out)
-    assert "Portal zz would change: /zz/ (live)" in out.getvalue()
+    assert "Portal zz would be created: /zz/ (live)" in out.getvalue()
     assert "Dry run: nothing was changed." in out.getvalue()
     assert not Portal.objects.exists()
     out = StringIO()
@@ -254,3 +254,31 @@ def test_a_shared_partner_keeps_the_translations_other_portals_gave_it(db: None)
     iwf = Partner.objects.get(name="Internet Watch Foundation")
     assert {"fr", "ar"} <= set(iwf.names)
     assert iwf.website == "https://www.iwf.org.uk/"
+
+
+def test_a_host_clash_in_the_last_file_applies_none_of_them(db: None, tmp_path: Path) -> None:
+    launch_portal(
+        parse_portal_spec(MINIMAL.replace("[portal]\n", '[portal]\nhosts = ["r.example"]\n'))
+    )
+    first = tmp_path / "aa.toml"
+    first.write_text(MINIMAL.replace('code = "zz"', 'code = "aa"'), encoding="utf-8")
+    clashing = MINIMAL.replace('code = "zz"', 'code = "bb"').replace(
+        "[portal]\n", '[portal]\nhosts = ["r.example"]\n'
+    )
+    (tmp_path / "bb.toml").write_text(clashing, encoding="utf-8")
+    with pytest.raises(CommandError, match=r"portal bb: host r\.example already belongs to"):
+        call_command("portal", "launch", str(first), str(tmp_path / "bb.toml"))
+    assert list(Portal.objects.values_list("code", flat=True)) == ["zz"]
+
+
+def test_a_file_saved_with_a_byte_order_mark_reads(tmp_path: Path) -> None:
+    path = tmp_path / "zz.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + MINIMAL.encode())
+    assert load_portal_spec(path).code == "zz"
+
+
+def test_helpful_hints_for_common_slips(db: None, tmp_path: Path) -> None:
+    with pytest.raises(PortalSpecError, match=r"\[settings\] 'primary_colour': belongs under"):
+        parse_portal_spec(MINIMAL + '\n[settings]\nprimary_colour = "#0b5cad"\n')
+    with pytest.raises(CommandError, match=r"is a folder; name the files, e\.g\."):
+        call_command("portal", "launch", str(tmp_path))

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from hotline.core.env import env_int, env_str
 
@@ -40,6 +40,9 @@ def _start(argv: list[str]) -> subprocess.Popen[bytes]:
     )
 
 
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
 class Command(BaseCommand):
     help = "Serve Hotline with gunicorn and run the task worker beside it."
 
@@ -51,6 +54,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        host = options["bind"].rpartition(":")[0].strip("[]")
+        if settings.DEBUG and host not in LOOPBACK:
+            # Debug pages show settings and code; demo accounts sign in. Never to a network.
+            raise CommandError(
+                f"HOTLINE_DEBUG is on, so Hotline serves only on this machine (127.0.0.1), not "
+                f"on {options['bind']}. Unset HOTLINE_DEBUG (and delete var/hotline.env, which "
+                "`make run` writes) to serve on a network."
+            )
         if not settings.DEBUG or not settings.WHITENOISE_USE_FINDERS:
             call_command("collectstatic", interactive=False, verbosity=0)
         python = sys.executable

@@ -7,10 +7,16 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError, transaction
 from django.urls import reverse
 
 from hotline.audit.actions import SYSTEM
-from hotline.portals.actions import PortalConflict, launch_portal, set_portal_status
+from hotline.portals.actions import (
+    LaunchResult,
+    PortalConflict,
+    launch_portal,
+    set_portal_status,
+)
 from hotline.portals.models import Portal, PortalStatus
 from hotline.portals.spec import PortalSpecError, load_portal_spec
 
@@ -53,25 +59,42 @@ class Command(BaseCommand):
         # Every file is read and checked before any is applied: one bad file applies none.
         specs = []
         for path in files:
+            if path.is_dir():
+                raise CommandError(f"{path} is a folder; name the files, e.g. {path}/*.toml")
             try:
                 specs.append(load_portal_spec(path))
             except PortalSpecError as exc:
                 raise CommandError(str(exc)) from None
-        for spec in specs:
-            try:
-                result = launch_portal(spec, dry_run=dry_run)
-            except PortalConflict as exc:
-                raise CommandError(f"portal {spec.code}: {exc}") from None
-            address = reverse("portals:portal", kwargs={"portal_code": spec.code})
-            if not result.changes:
-                self.stdout.write(f"Portal {spec.code} is up to date: {address} ({spec.status})")
-                continue
-            verb = "would change" if dry_run else "launched" if result.created else "updated"
-            self.stdout.write(f"Portal {spec.code} {verb}: {address} ({spec.status})")
-            for change in result.changes:
-                self.stdout.write(f"  - {change}")
+        report: list[str] = []
+        try:
+            # One transaction for all the files: a clash found in the last applies none.
+            with transaction.atomic():
+                for spec in specs:
+                    try:
+                        result = launch_portal(spec, dry_run=dry_run)
+                    except PortalConflict as exc:
+                        raise CommandError(f"portal {spec.code}: {exc}") from None
+                    report += self.describe(spec.code, spec.status, result, dry_run=dry_run)
+        except DatabaseError as exc:
+            raise CommandError(
+                f"the database is not ready ({exc}); run `hotline migrate` first"
+            ) from None
+        for line in report:
+            self.stdout.write(line)
         if dry_run:
             self.stdout.write("Dry run: nothing was changed.")
+
+    def describe(self, code: str, status: str, result: LaunchResult, *, dry_run: bool) -> list[str]:
+        address = reverse("portals:portal", kwargs={"portal_code": code})
+        if not result.changes:
+            return [f"Portal {code} is up to date: {address} ({status})"]
+        if dry_run:
+            verb = "would be created" if result.created else "would change"
+        else:
+            verb = "launched" if result.created else "updated"
+        return [f"Portal {code} {verb}: {address} ({status})"] + [
+            f"  - {change}" for change in result.changes
+        ]
 
     def list(self) -> None:
         portals = Portal.objects.order_by("code")

@@ -1,0 +1,23 @@
+"""Uploaded files: never kept from a public page, and capped where a form takes one."""
+
+from __future__ import annotations
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import RequestFactory, override_settings
+
+
+def files_of(path: str, size: int) -> dict[str, int]:
+    request = RequestFactory().post(
+        path, {"urls": "x", "f": SimpleUploadedFile("a.bin", b"x" * size)}
+    )
+    return {name: request.FILES[name].size or 0 for name in request.FILES}
+
+
+def test_a_public_page_keeps_no_uploaded_file() -> None:
+    assert files_of("/tn/fr/report/", 5_000) == {}
+
+
+@override_settings(HOTLINE_UPLOAD_CAP=10_000)
+def test_the_admin_keeps_at_most_the_cap_and_one_byte() -> None:
+    assert files_of("/admin/portals/partner/1/change/", 5_000) == {"f": 5_000}
+    assert files_of("/admin/portals/partner/1/change/", 3_000_000) == {"f": 10_001}
