@@ -137,6 +137,7 @@ def test_the_report_page_weighs_under_60_kb_on_a_cold_cache(
         sizes = request.sizes()
         weight += sizes["responseBodySize"] + sizes["responseHeadersSize"]
     context.close()
+    print(f"/tn/{language}/report/: {weight} bytes in {len(responses)} requests")
     assert len(responses) >= 2  # the page and its stylesheet at least
     assert weight <= PAGE_WEIGHT_LIMIT, f"{weight} bytes in {len(responses)} requests"
 
