@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import formats
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.text import format_lazy
@@ -49,7 +50,7 @@ class ReportForm(forms.Form):
                     "That is too much text to report at once. "
                     "Report at most %(max)s addresses at a time."
                 ),
-                params={"max": MAX_URLS_PER_REPORT},
+                params={"max": localised(MAX_URLS_PER_REPORT)},
             )
         lines = [
             (n, line.strip()) for n, line in enumerate(raw.splitlines(), start=1) if line.strip()
@@ -59,7 +60,7 @@ class ReportForm(forms.Form):
         if len(lines) > MAX_URLS_PER_REPORT:
             raise forms.ValidationError(
                 _("You entered %(count)s addresses; report at most %(max)s at a time."),
-                params={"count": len(lines), "max": MAX_URLS_PER_REPORT},
+                params={"count": localised(len(lines)), "max": localised(MAX_URLS_PER_REPORT)},
             )
         errors: list[str] = []
         seen: dict[str, str] = {}
@@ -88,6 +89,11 @@ class ReportForm(forms.Form):
         return [(reported, canonical) for canonical, reported in seen.items()]
 
 
+def localised(value: int) -> str:
+    """A number as the page's language writes it: 2,048 in English, 2 048 in French."""
+    return formats.number_format(value, force_grouping=True)
+
+
 def _ltr(text: str) -> SafeString:
     # A left-to-right fragment (a scheme, a URL) inside right-to-left text: isolated, or the
     # Arabic sentence around it would reorder "http://" into "//:http".
@@ -104,7 +110,9 @@ def _reason(exc: NotAWebAddress) -> str:
             https=_ltr("https://"),
         )
     if "longer than" in text:
-        return str(_("the address is longer than %(max)s characters") % {"max": MAX_URL_LENGTH})
+        return str(
+            _("the address is longer than %(max)s characters") % {"max": localised(MAX_URL_LENGTH)}
+        )
     if "spaces or control" in text:
         return str(_("the address contains spaces or characters that cannot be in a web address"))
     return str(_("this is not a web address"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -37,6 +39,7 @@ def report_form(request: HttpRequest, portal: Portal, lang: str) -> HttpResponse
             request.session[RECEIPT_SESSION_KEY] = {
                 "reference": report.reference,
                 "count": len(form.cleaned_data["urls"]),
+                "received": report.received_at.date().isoformat(),
             }
             return HttpResponseRedirect(
                 reverse("intake:receipt", kwargs=portal_kwargs(portal, lang))
@@ -52,7 +55,12 @@ def receipt(request: HttpRequest, portal: Portal, lang: str) -> HttpResponse:
     data = request.session.pop(RECEIPT_SESSION_KEY, None)
     if not data:
         return HttpResponseRedirect(reverse("intake:report", kwargs=portal_kwargs(portal, lang)))
-    return render(request, "intake/receipt.html", data)
+    received = data.get("received")
+    return render(
+        request,
+        "intake/receipt.html",
+        {**data, "received": datetime.date.fromisoformat(received) if received else None},
+    )
 
 
 @require_safe

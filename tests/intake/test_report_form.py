@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.test import Client
+from django.utils import formats, translation
 
 from hotline.audit.models import AuditEvent
 from hotline.cases.models import Case
@@ -111,7 +112,7 @@ def test_csrf_cookie_ends_with_the_browser_session(tn: Portal) -> None:
         ),
         (
             "http://ok.example/\n" + "http://long.example/" + "a" * 100_000,
-            "Ligne 2\u00a0: l’adresse dépasse 2048",
+            "Ligne 2\u00a0: l’adresse dépasse 2\u00a0048",
         ),
         ("\x00\x01\x02\xff\xfe binary", "Le caractère nul n\u2019est pas autorisé."),
         ("\x01\x02\x7f\x1b[31m", "Ligne 1\u00a0: l’adresse contient des espaces"),
@@ -153,3 +154,11 @@ def test_body_over_the_upload_limit_is_a_400_page(client: Client, tn: Portal) ->
     response = client.post("/tn/en/report/", {"urls": "x" * 3_000_000})
     assert response.status_code == 400
     assert nothing_filed()
+
+
+def test_the_receipt_gives_the_date_as_the_language_writes_it(client: Client, tn: Portal) -> None:
+    client.post("/tn/fr/report/", {"urls": "http://one.example/a"})
+    today = Report.objects.get().received_at.date()
+    with translation.override("fr"):
+        expected = formats.date_format(today, "DATE_FORMAT")
+    assert f"Reçu le {expected}." in client.get("/tn/fr/report/thanks/").content.decode()
