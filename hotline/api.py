@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from hotline.intake.api import router as reports_router
 from hotline.members.keys import KeyRefused
 from hotline.urllist.api import router as urllist_router
 
@@ -16,13 +17,15 @@ api = NinjaAPI(
     title="Hotline API",
     version="1",
     description=(
-        "Feeds for members (ISPs, platforms, filtering vendors). Authenticate with "
+        "Feeds for members (ISPs, platforms, filtering vendors), and reports from trusted "
+        "partners. Authenticate with "
         "`Authorization: Bearer <key>`; keys are issued by the hotline."
     ),
     urls_namespace="api-v1",
     docs_url=None,  # the interactive docs page loads third-party scripts; the schema is enough
 )
 api.add_router("/", urllist_router)
+api.add_router("/", reports_router)
 
 
 @api.exception_handler(KeyRefused)

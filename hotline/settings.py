@@ -239,7 +239,8 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
     "base-uri": [CSP.NONE],
 }
-CSRF_FAILURE_VIEW = "hotline.core.views.csrf_failure"
+# The report form keeps what the person typed when its token expired (intake decides).
+CSRF_FAILURE_VIEW = "hotline.intake.views.csrf_failure"
 
 # Bad input on the public form: the form reports a long list itself; this only caps the body.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -252,6 +253,16 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 HOTLINE_UPLOAD_PATHS = ["/admin/"]
+
+# Rate limits count clients under a keyed hash of their address (hotline/core/ratelimit.py).
+# Behind N trusted proxies that append to X-Forwarded-For, set this to N.
+HOTLINE_TRUSTED_PROXY_HOPS = env_int("HOTLINE_TRUSTED_PROXY_HOPS", 0)
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "hotline",
+    }
+}
 HOTLINE_UPLOAD_CAP = 1_000_000
 
 # Reporter IP addresses are never logged: no access log with addresses, no request logging.

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -41,6 +42,12 @@ class MemberKey:
     @property
     def header(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.plaintext}"}
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache() -> None:
+    # Rate-limit counters live in the cache: each test starts with none.
+    cache.clear()
 
 
 @pytest.fixture

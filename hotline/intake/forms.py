@@ -11,10 +11,13 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from hotline.cases.canonical import MAX_URL_LENGTH, NotAWebAddress, canonicalise_url
+from hotline.intake.models import ContentSeen, FoundOn
 
-MAX_URLS_PER_REPORT = 50
+NO_FOLLOW_UP, RECEIPT = "none", "receipt"
+
+MAX_URLS_PER_REPORT = 20
 MAX_DESCRIPTION_LENGTH = 2000
-# The field's own cap: far above 50 real URLs, far below the request body limit.
+# The field's own cap: far above 20 real URLs, far below the request body limit.
 MAX_URLS_FIELD_LENGTH = MAX_URLS_PER_REPORT * (MAX_URL_LENGTH + 2)
 # How many bad lines to name; past that, one summary line is clearer than a wall of errors.
 MAX_LINE_ERRORS = 5
@@ -33,12 +36,38 @@ class ReportForm(forms.Form):
         error_messages={"required": _("Enter at least one web address.")},
         strip=False,
     )
+    content_seen = forms.MultipleChoiceField(
+        label=_("What did you see? (optional, tick all that apply)"),
+        choices=ContentSeen.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    found_on = forms.ChoiceField(
+        label=_("Where did you find it? (optional)"),
+        choices=FoundOn.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
     description = forms.CharField(
-        label=_("What did you see? (optional)"),
+        label=_("Anything else that would help the analysts? (optional)"),
         help_text=_("Do not include your name or contact details. Do not describe the child."),
         required=False,
         max_length=MAX_DESCRIPTION_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    follow_up = forms.ChoiceField(
+        label=_("Do you want to check on your report later?"),
+        help_text=_(
+            "You get a receipt code, shown once. With it and the reference number you can see "
+            "whether your report has been assessed. Nobody can link the code to you."
+        ),
+        choices=[
+            (NO_FOLLOW_UP, _("No, thank you")),
+            (RECEIPT, _("Yes, give me a receipt code")),
+        ],
+        initial=NO_FOLLOW_UP,
+        required=False,  # left out (an old page, a script): no receipt
+        widget=forms.RadioSelect,
     )
 
     def clean_urls(self) -> list[tuple[str, str]]:

@@ -3,6 +3,27 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ContentSeen(models.TextChoices):
+    """What the reporter says they saw (they may tick several)."""
+
+    IMAGES = "images", _("Images")
+    VIDEOS = "videos", _("Videos")
+    TEXT = "text", _("Text or chat")
+    OTHER = "other", _("Something else")
+
+
+class FoundOn(models.TextChoices):
+    """Where the reporter came across it."""
+
+    WEBSITE = "website", _("A website")
+    SOCIAL = "social", _("Social media")
+    MESSAGING = "messaging", _("A messaging app")
+    FILE_SHARING = "file_sharing", _("A file-sharing service")
+    SEARCH = "search", _("Search results")
+    OTHER = "other", _("Somewhere else")
 
 
 class Report(models.Model):
@@ -11,7 +32,16 @@ class Report(models.Model):
     reference = models.CharField(max_length=32, unique=True)
     portal = models.ForeignKey("portals.Portal", on_delete=models.PROTECT, related_name="reports")
     language = models.CharField(max_length=8)
+    content_seen = models.JSONField(default=list, blank=True)  # ContentSeen values
+    found_on = models.CharField(max_length=16, choices=FoundOn.choices, blank=True)
     description = models.TextField(blank=True)
+    # A slow hash (Argon2) of the receipt code the reporter chose to get, to check the status
+    # later; empty when they did not. The code itself is shown once and never stored.
+    receipt_hash = models.CharField(max_length=200, blank=True)
+    # Reports from a trusted partner's API key: the member (by id; members is a lower layer
+    # but a report outlives a member's key) and the partner's own reference for it.
+    member_id = models.BigIntegerField(null=True, blank=True)
+    external_reference = models.CharField(max_length=100, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -28,6 +58,8 @@ class ReportItem(models.Model):
     position = models.PositiveSmallIntegerField()
     reported_url = models.TextField()
     canonical_url = models.TextField()
+    # A Tor hidden service: it can only be fetched through Tor, so analysts are told.
+    is_onion = models.BooleanField(default=False)
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="report_items")
 
     class Meta:
@@ -38,3 +70,25 @@ class ReportItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report.reference} #{self.position}"
+
+
+class IdempotentRequest(models.Model):
+    """A report API call made with an `Idempotency-Key`: a retry gets the first answer again.
+
+    Kept per member and key, with a digest of the request body, so that the same key with a
+    different body is refused rather than silently answered with another report.
+    """
+
+    member_id = models.BigIntegerField()
+    key = models.CharField(max_length=200)
+    request_sha256 = models.CharField(max_length=64)
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member_id", "key"], name="one_request_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}:{self.key}"

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import datetime
 
+from django import forms
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
+from hotline.core.views import csrf_failure as plain_csrf_failure
 from hotline.intake.actions import file_report
-from hotline.intake.forms import ReportForm
+from hotline.intake.forms import RECEIPT, ReportForm
+from hotline.intake.limits import report_wait
+from hotline.intake.models import Report
+from hotline.intake.receipts import receipt_matches
+from hotline.intake.status import report_status
 from hotline.portals.models import Portal
 from hotline.portals.pages import portal_page
-from hotline.portals.resolver import portal_kwargs
+from hotline.portals.resolver import language_of, portal_kwargs, portal_of
 
 RECEIPT_SESSION_KEY = "intake_receipt"
 
@@ -27,19 +34,32 @@ RECEIPT_SESSION_KEY = "intake_receipt"
 def report_form(request: HttpRequest, portal: Portal, lang: str) -> HttpResponse:
     form = ReportForm(request.POST or None)
     if request.method == "POST":
+        wait, why = report_wait(request, portal)
+        if wait:
+            # Nothing is lost: the form comes back with what was typed, and says how long.
+            response = render(
+                request, "intake/report_form.html", {"form": form, "wait": why}, status=429
+            )
+            response["Retry-After"] = str(wait)
+            return response
         if form.is_valid():
-            report = file_report(
+            data = form.cleaned_data
+            filed = file_report(
                 portal=portal,
                 language=lang,
-                urls=form.cleaned_data["urls"],
-                description=form.cleaned_data["description"],
+                urls=data["urls"],
+                description=data["description"],
+                content_seen=data["content_seen"],
+                found_on=data["found_on"],
+                with_receipt=data["follow_up"] == RECEIPT,
             )
-            # The receipt travels in the session, not the URL: it stays out of browser history
-            # and a reload cannot file the report twice.
+            # The reference (and receipt code) travel in the session, not the URL: they stay
+            # out of browser history, and a reload cannot file the report twice.
             request.session[RECEIPT_SESSION_KEY] = {
-                "reference": report.reference,
-                "count": len(form.cleaned_data["urls"]),
-                "received": report.received_at.date().isoformat(),
+                "reference": filed.report.reference,
+                "receipt": filed.receipt,
+                "count": len(data["urls"]),
+                "received": filed.report.received_at.date().isoformat(),
             }
             return HttpResponseRedirect(
                 reverse("intake:receipt", kwargs=portal_kwargs(portal, lang))
@@ -52,6 +72,7 @@ def report_form(request: HttpRequest, portal: Portal, lang: str) -> HttpResponse
 @require_safe
 @portal_page
 def receipt(request: HttpRequest, portal: Portal, lang: str) -> HttpResponse:
+    """The reference (and receipt code) once: popped from the session, gone on reload."""
     data = request.session.pop(RECEIPT_SESSION_KEY, None)
     if not data:
         return HttpResponseRedirect(reverse("intake:report", kwargs=portal_kwargs(portal, lang)))
@@ -63,8 +84,69 @@ def receipt(request: HttpRequest, portal: Portal, lang: str) -> HttpResponse:
     )
 
 
-@require_safe
+class StatusForm(forms.Form):
+    reference = forms.CharField(
+        label=_("Reference number"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off", "spellcheck": "false"}),
+    )
+    receipt = forms.CharField(
+        label=_("Receipt code"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+@never_cache
+@csrf_protect
+@require_http_methods(["GET", "HEAD", "POST"])
 @portal_page
 def status(request: HttpRequest, portal: Portal, lang: str) -> HttpResponse:
-    """Where a reporter will check a report with its reference (the follow-up comes next)."""
-    return render(request, "intake/status.html")
+    """The status of a report, for whoever holds its reference and receipt code.
+
+    One answer for an unknown reference, a wrong code and a report filed without a code, in
+    the same time (the code is checked against a hash either way): the page cannot be used to
+    find out which references exist.
+    """
+    form = StatusForm(request.POST or None)
+    context: dict[str, object] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        reference = form.cleaned_data["reference"].strip().upper()
+        report = Report.objects.filter(reference=reference, portal=portal).first()
+        if receipt_matches(form.cleaned_data["receipt"], report.receipt_hash if report else None):
+            assert report is not None
+            context["status"] = report_status(report).label
+        else:
+            form.add_error(
+                None,
+                _(
+                    "No report matches this reference number and receipt code. Check both "
+                    "and try again; a report sent without a receipt code cannot be checked."
+                ),
+            )
+    status_code = 400 if request.method == "POST" and "status" not in context else 200
+    return render(request, "intake/status.html", context, status=status_code)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A report form that expired shows again with what the person typed, ready to send.
+
+    Nothing was saved; a fresh token comes with the page. Other forms get the plain page.
+    """
+    portal = portal_of(request)
+    match = request.resolver_match
+    if (
+        request.method == "POST"
+        and portal is not None
+        and match is not None
+        and match.view_name == "intake:report"
+    ):
+        form = ReportForm(request.POST)
+        form.is_valid()  # show its own errors too, if there are any
+        return render(
+            request,
+            "intake/report_form.html",
+            {"form": form, "expired": True, "lang": language_of(request)},
+            status=403,
+        )
+    return plain_csrf_failure(request, reason)

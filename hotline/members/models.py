@@ -10,10 +10,13 @@ class MemberKind(models.TextChoices):
     ISP = "isp", "Internet service provider"
     PLATFORM = "platform", "Platform"
     FILTER_VENDOR = "filter_vendor", "Filtering vendor"
+    HOTLINE = "hotline", "Partner hotline"
+    NGO = "ngo", "Non-governmental organisation"
 
 
 class Scope(models.TextChoices):
     URLLIST_READ = "urllist:read", "Download the URL list"
+    REPORTS_WRITE = "reports:write", "File reports through the API (trusted partners)"
 
 
 class Member(models.Model):

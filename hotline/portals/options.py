@@ -62,6 +62,12 @@ def web_address(value: Any) -> str:
     return value
 
 
+def per_hour(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1_000_000:
+        raise OptionError(f"{value!r} is not a whole number from 1 to 1000000")
+    return value
+
+
 OPTIONS: tuple[PortalOption, ...] = (
     PortalOption(
         key="primary_colour",
@@ -74,6 +80,18 @@ OPTIONS: tuple[PortalOption, ...] = (
         default="https://report.iwf.org.uk/",
         parse=web_address,
         help="Where a suspended portal sends people to report instead.",
+    ),
+    PortalOption(
+        key="reports_per_client_per_hour",
+        default=20,
+        parse=per_hour,
+        help="Reports one connection may send to this portal in an hour (counted unlinkably).",
+    ),
+    PortalOption(
+        key="reports_per_portal_per_hour",
+        default=5000,
+        parse=per_hour,
+        help="Reports the whole portal accepts in an hour before asking everyone to wait.",
     ),
 )
 

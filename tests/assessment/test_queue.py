@@ -21,7 +21,7 @@ from tests.conftest import Analyst, make_analyst, sign_in
 
 def report(portal: Portal, *urls: str) -> list[Case]:
     filed = file_report(portal=portal, language="fr", urls=[(url, url) for url in urls])
-    return [item.case for item in filed.items.order_by("position")]
+    return [item.case for item in filed.report.items.order_by("position")]
 
 
 def test_empty_queue_says_so(alice_client: Client) -> None:

@@ -75,9 +75,17 @@ def test_report_stores_no_reporter_address(client: Client, tn: Portal) -> None:
 def test_form_without_csrf_token_is_refused_and_files_nothing(tn: Portal) -> None:
     client = Client(enforce_csrf_checks=True)
     response = client.post("/tn/fr/report/", {"urls": "http://one.example/a"})
+    page = response.content.decode()
     assert response.status_code == 403
-    assert "Rien n’a été enregistré." in response.content.decode()  # in the portal's language
+    assert 'lang="fr"' in page and 'name="csrfmiddlewaretoken"' in page  # the form, again
     assert nothing_filed()
+
+
+def test_other_forms_get_the_plain_expired_page_in_the_portals_language(tn: Portal) -> None:
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/tn/fr/status/", {"reference": "x", "receipt": "y"})
+    assert response.status_code == 403
+    assert "Rien n’a été enregistré." in response.content.decode()
 
 
 def test_form_with_csrf_token_is_accepted(tn: Portal) -> None:
@@ -105,13 +113,13 @@ def test_csrf_cookie_ends_with_the_browser_session(tn: Portal) -> None:
         ("", "Saisissez au moins une adresse web."),
         ("   \n \n", "Saisissez au moins une adresse web."),
         ("\n".join(f"http://site{n}.example/" for n in range(10_000)), "Le texte est trop long"),
-        ("\n".join(f"http://s{n}.example/" for n in range(51)), "signalez-en au plus 50"),
+        ("\n".join(f"http://s{n}.example/" for n in range(21)), "signalez-en au plus 20"),
         (
             "javascript:alert(document.cookie)",
             'commençant par <bdi dir="ltr">http://</bdi> ou <bdi dir="ltr">https://</bdi>',
         ),
         (
-            "http://ok.example/\n" + "http://long.example/" + "a" * 100_000,
+            "http://ok.example/\n" + "http://long.example/" + "a" * 3_000,
             "Ligne 2\u00a0: l’adresse dépasse 2\u00a0048",
         ),
         ("\x00\x01\x02\xff\xfe binary", "Le caractère nul n\u2019est pas autorisé."),

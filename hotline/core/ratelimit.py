@@ -1,0 +1,73 @@
+"""Rate limits that never learn who anyone is.
+
+A client is counted under a keyed hash of its address: HMAC-SHA256 under a random secret that
+lives only in the cache (memory), is replaced every day and is never written to the database,
+a log or a disk. Yesterday's counters cannot be tied to an address even by someone holding the
+cache, once the secret is gone; today's only by someone who already knows the address.
+
+Counters are fixed windows in Django's cache. With the default in-memory cache each web process
+counts on its own (a client gets up to N times the limit with N processes); a shared cache
+(HOTLINE_CACHE_URL) makes the limits exact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+
+SECRET_TTL = 26 * 3600  # a day, and a little: a new secret each UTC day
+
+
+@dataclass(frozen=True)
+class Limit:
+    scope: str  # e.g. "report-client"
+    count: int  # allowed per window
+    window: int  # seconds
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's address, read from the proxy chain as far as it is trusted; never stored."""
+    hops = settings.HOTLINE_TRUSTED_PROXY_HOPS
+    if hops:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [a for a in forwarded if a]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def _daily_secret() -> bytes:
+    day = time.strftime("%Y-%m-%d", time.gmtime())
+    key = f"ratelimit-secret:{day}"
+    cache.add(key, secrets.token_hex(32), timeout=SECRET_TTL)  # first process of the day wins
+    value = cache.get(key)
+    return str(value).encode() if value else secrets.token_bytes(32)
+
+
+def client_key(request: HttpRequest) -> str:
+    """A keyed hash of the client's address: the same all day, unlinkable to it."""
+    digest = hmac.new(_daily_secret(), client_address(request).encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]
+
+
+def hit(limit: Limit, key: str) -> int:
+    """Count one hit; 0 if within the limit, else the seconds until the window ends."""
+    now = int(time.time())
+    window = now // limit.window
+    counter = f"ratelimit:{limit.scope}:{key}:{window}"
+    cache.add(counter, 0, timeout=limit.window + 5)
+    try:
+        count = cache.incr(counter)
+    except ValueError:  # expired between add and incr: this is the first hit of a window
+        cache.set(counter, 1, timeout=limit.window + 5)
+        count = 1
+    if count <= limit.count:
+        return 0
+    return (window + 1) * limit.window - now

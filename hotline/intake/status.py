@@ -1,0 +1,41 @@
+"""What a reporter may learn of their report: one of four words, and nothing else."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from hotline.cases.models import CaseStatus
+from hotline.intake.models import Report
+
+
+class ReportStatus(models.TextChoices):
+    RECEIVED = "received", _("Received: it is waiting to be assessed.")
+    BEING_ASSESSED = "being_assessed", _("Being assessed by the analysts.")
+    ACTION_TAKEN = (
+        "action_taken",
+        _("Assessed, and action has been taken: what you reported is being blocked and removed."),
+    )
+    NO_ACTION = (
+        "no_action",
+        _(
+            "Assessed: no action was needed. What you reported was not found to be criminal "
+            "content. Thank you for reporting it all the same."
+        ),
+    )
+
+
+def report_status(report: Report) -> ReportStatus:
+    """The status of the whole report, from its cases (one place decides it).
+
+    Assessed only when every address is; then "action taken" if any was confirmed. Which
+    address was confirmed, and how, is not said: the reporter learns only what they need.
+    """
+    statuses = [item.case.status for item in report.items.select_related("case")]
+    if not statuses:
+        return ReportStatus.RECEIVED
+    if any(status == CaseStatus.AWAITING_ASSESSMENT for status in statuses):
+        return ReportStatus.BEING_ASSESSED
+    if any(status == CaseStatus.CONFIRMED for status in statuses):
+        return ReportStatus.ACTION_TAKEN
+    return ReportStatus.NO_ACTION
