@@ -89,6 +89,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "hotline.core.bodylimit.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -264,6 +265,8 @@ CACHES = {
     }
 }
 HOTLINE_UPLOAD_CAP = 1_000_000
+# Any request body announced larger than this is refused (413) before it is read.
+HOTLINE_MAX_BODY_BYTES = env_int("HOTLINE_MAX_BODY_BYTES", 3_000_000)
 
 # Reporter IP addresses are never logged: no access log with addresses, no request logging.
 LOGGING = {

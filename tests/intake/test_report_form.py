@@ -159,7 +159,7 @@ def test_description_too_long_is_refused(client: Client, tn: Portal) -> None:
 
 
 def test_body_over_the_upload_limit_is_a_400_page(client: Client, tn: Portal) -> None:
-    response = client.post("/tn/en/report/", {"urls": "x" * 3_000_000})
+    response = client.post("/tn/en/report/", {"urls": "x" * 2_700_000})
     assert response.status_code == 400
     assert nothing_filed()
 
