@@ -67,8 +67,14 @@ class WithholdAddresses(logging.Filter):
 
 
 class PrivateLogger(Logger):
-    """Gunicorn's logger with `WithholdAddresses` on its error log."""
+    """Gunicorn's logger with `WithholdAddresses` on the handlers of both its logs.
+
+    On the handlers, not the loggers: the uvicorn workers log through their own loggers
+    ("uvicorn.error", "uvicorn.access", which print client addresses) onto these handlers.
+    """
 
     def setup(self, cfg: Any) -> None:
         super().setup(cfg)
         self.error_log.addFilter(WithholdAddresses())
+        for handler in [*self.error_log.handlers, *self.access_log.handlers]:
+            handler.addFilter(WithholdAddresses())

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, RequestFactory, override_settings
 
@@ -29,3 +32,47 @@ def test_a_body_announced_too_large_is_refused_before_it_is_read(client: Client)
     )
     assert response.status_code == 413 and b"at most 3 MB" in response.content
     assert response["Connection"] == "close"
+
+
+def asgi_post(headers: list[tuple[bytes, bytes]], chunks: list[bytes]) -> list[dict[str, object]]:
+    """Run one POST through `hotline.asgi.application`; the messages it sends back."""
+    from asgiref.testing import ApplicationCommunicator
+
+    from hotline.asgi import application
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/tn/fr/report/",
+        "headers": [(b"host", b"testserver"), *headers],
+        "query_string": b"",
+    }
+    communicator = ApplicationCommunicator(application, scope)
+
+    async def exchange() -> list[dict[str, object]]:
+        for n, chunk in enumerate(chunks):
+            await communicator.send_input(
+                {"type": "http.request", "body": chunk, "more_body": n < len(chunks) - 1}
+            )
+        sent = []
+        try:
+            while True:
+                sent.append(await communicator.receive_output(timeout=1))
+        except TimeoutError:  # no more output: the exchange is over
+            return sent
+
+    # In a thread of its own: the browser tests' Playwright keeps an event loop in this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, exchange()).result()
+
+
+def test_the_asgi_entry_refuses_an_announced_large_body_unread() -> None:
+    sent = asgi_post([(b"content-length", b"500000000")], [b"x"])
+    assert sent[0]["status"] == 413
+
+
+@override_settings(HOTLINE_MAX_BODY_BYTES=1000)
+def test_the_asgi_entry_cuts_off_a_body_that_grows_too_large() -> None:
+    sent = asgi_post([], [b"x" * 600, b"x" * 600, b"x" * 600])
+    # Treated as a client gone away: Django answers nothing (it would answer 403 otherwise).
+    assert not [m for m in sent if m["type"] == "http.response.start"], sent

@@ -66,14 +66,15 @@ class Command(BaseCommand):
             call_command("collectstatic", interactive=False, verbosity=0)
         python = sys.executable
         web = [
-            python, "-m", "gunicorn", "hotline.wsgi:application",
+            python, "-m", "gunicorn", "hotline.asgi:application",
+            # Event-loop workers: slow or stalled clients cannot hold a worker (asgi_worker.py).
+            "--worker-class", "hotline.core.asgi_worker.HotlineWorker",
             "--bind", options["bind"],
             "--workers", str(options["workers"]),
             "--graceful-timeout", "10",
-            # Access log without the client address: reporters' IPs are never recorded.
             "--access-logfile", "-",
-            "--access-logformat", '%(t)s "%(r)s" %(s)s %(b)s %(M)sms',
-            # And an error log that withholds the address of a client sending a bad request.
+            # Every line either log writes passes a filter that withholds client addresses:
+            # reporters' IPs are never recorded.
             "--logger-class", "hotline.core.serverlog.PrivateLogger",
         ]  # fmt: skip
         children = [_start(web)]
