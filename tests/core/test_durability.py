@@ -1,0 +1,96 @@
+"""Durability: the server killed outright (SIGKILL) in the middle of a stream of reports.
+
+Every reference number a reporter was shown is in the database afterwards, whole (its report
+and every item), and the audit chain verifies: a reference is shown only after its commit.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import threading
+import time
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+from tests.core.test_cli import HOTLINE, environment, free_port, run
+
+REFERENCE = re.compile(r"TN-[0-9A-Z]{4}-[0-9A-Z]{4}")
+
+
+def reporter(base: str, number: int, stop: threading.Event, shown: list[tuple[str, int]]) -> None:
+    """Report two addresses again and again; keep each reference the page showed."""
+    sent = 0
+    while not stop.is_set():
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+        try:
+            form = opener.open(f"{base}/tn/en/report/", timeout=5).read().decode()
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
+            assert token is not None
+            urls = f"http://r{number}-{sent}.example/a%0Ahttp://r{number}-{sent}.example/b"
+            request = urllib.request.Request(
+                f"{base}/tn/en/report/",
+                data=f"urls={urls}&csrfmiddlewaretoken={token.group(1)}".encode(),
+                headers={"Referer": f"{base}/"},
+            )
+            page = opener.open(request, timeout=5).read().decode()
+        except OSError:
+            return  # the server is gone
+        if match := REFERENCE.search(page):
+            shown.append((match.group(0), 2))
+        sent += 1
+
+
+def test_every_reference_shown_survives_a_sigkill(tmp_path: Path) -> None:
+    assert run("migrate", "-v0", var=tmp_path).returncode == 0
+    assert run("loaddemo", var=tmp_path).returncode == 0
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [str(HOTLINE), "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--no-worker"],
+        env={**environment(tmp_path), "HOTLINE_LOG_LEVEL": "WARNING"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: the kill reaches every process
+    )
+    shown: list[tuple[str, int]] = []
+    stop = threading.Event()
+    try:
+        deadline = time.monotonic() + 40
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=2).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.3)
+        threads = [threading.Thread(target=reporter, args=(base, n, stop, shown)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        time.sleep(3)
+        os.killpg(server.pid, signal.SIGKILL)  # no goodbye: master and workers at once
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=10)
+    finally:
+        stop.set()
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=10)
+
+    print(f"{len(shown)} references shown before the kill")
+    assert len(shown) >= 10, "too few reports went through to test anything"
+    with sqlite3.connect(tmp_path / "hotline.sqlite3") as db:
+        for reference, items in shown:
+            row = db.execute(
+                "SELECT COUNT(i.id) FROM intake_report r JOIN intake_reportitem i "
+                "ON i.report_id = r.id WHERE r.reference = ?",
+                (reference,),
+            ).fetchone()
+            assert row[0] == items, f"{reference} was shown but is not whole in the database"
+    verified = run("audit", "verify", var=tmp_path)
+    assert verified.returncode == 0 and "Audit chain intact" in verified.stdout, verified.stderr
