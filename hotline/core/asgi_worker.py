@@ -3,7 +3,7 @@
 With gunicorn's sync workers, a client that sends its headers or body a byte at a time holds a
 whole worker until it times out: a few such clients take the site down. Here the event loop
 reads requests as they trickle in, holding a few kilobytes per connection, and hands Django
-only complete requests; the views themselves run as before, one at a time per process.
+only complete requests (hotline/asgi.py, core/wsgi_bridge.py), which a few threads run.
 """
 
 from __future__ import annotations
