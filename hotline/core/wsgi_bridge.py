@@ -54,7 +54,9 @@ def wsgi_environ(scope: Scope, body: bytes) -> dict[str, Any]:
             environ[name] = value
             continue
         key = f"HTTP_{name}"
-        environ[key] = f"{environ[key]},{value}" if key in environ else value
+        # Repeated headers are one list (RFC 9110), except cookies, which join with "; ".
+        joiner = "; " if key == "HTTP_COOKIE" else ","
+        environ[key] = f"{environ[key]}{joiner}{value}" if key in environ else value
     return environ
 
 
