@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -37,6 +38,7 @@ def test_a_body_announced_too_large_is_refused_before_it_is_read(client: Client)
 def asgi_post(headers: list[tuple[bytes, bytes]], chunks: list[bytes]) -> list[dict[str, object]]:
     """Run one POST through `hotline.asgi.application`; the messages it sends back."""
     from asgiref.testing import ApplicationCommunicator
+    from django.db import connections
 
     from hotline.asgi import application
 
@@ -63,7 +65,19 @@ def asgi_post(headers: list[tuple[bytes, bytes]], chunks: list[bytes]) -> list[d
 
     # In a thread of its own: the browser tests' Playwright keeps an event loop in this one.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, exchange()).result()
+        sent = pool.submit(asyncio.run, exchange()).result()
+    # Django's threads keep their database connections; the test database must be droppable.
+    # (A barrier keeps each closing call on a thread of its own.)
+    workers = application.executor._max_workers
+    barrier = threading.Barrier(workers)
+
+    def close() -> None:
+        connections.close_all()
+        barrier.wait(timeout=5)
+
+    for future in [application.executor.submit(close) for _ in range(workers)]:
+        future.result()
+    return sent
 
 
 def test_the_asgi_entry_refuses_an_announced_large_body_unread() -> None:
