@@ -258,11 +258,22 @@ HOTLINE_UPLOAD_PATHS = ["/admin/"]
 # Rate limits count clients under a keyed hash of their address (hotline/core/ratelimit.py).
 # Behind N trusted proxies that append to X-Forwarded-For, set this to N.
 HOTLINE_TRUSTED_PROXY_HOPS = env_int("HOTLINE_TRUSTED_PROXY_HOPS", 0)
+# The cache holds the rate-limit counters and their daily secret. In memory by default (each
+# process counts on its own); HOTLINE_CACHE_URL=redis://host:6379/0 shares them between every
+# web process. Run that Redis without persistence (--save "" --appendonly no): the daily
+# secret must never reach a disk.
+CACHE_URL = env_str("HOTLINE_CACHE_URL", "")
+if CACHE_URL and not re.fullmatch(r"rediss?://\S+", CACHE_URL):
+    raise ImproperlyConfigured(
+        f"HOTLINE_CACHE_URL={CACHE_URL!r} is not understood; use redis://host:6379/0 "
+        "(or rediss:// for TLS), or leave it unset for an in-memory cache per process."
+    )
 CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "hotline",
-    }
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "hotline"}
+    )
 }
 HOTLINE_UPLOAD_CAP = 1_000_000
 # Any request body announced larger than this is refused (413) before it is read.

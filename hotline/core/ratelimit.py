@@ -6,8 +6,9 @@ a log or a disk. Yesterday's counters cannot be tied to an address even by someo
 cache, once the secret is gone; today's only by someone who already knows the address.
 
 Counters are fixed windows in Django's cache. With the default in-memory cache each web process
-counts on its own (a client gets up to N times the limit with N processes); a shared cache
-(HOTLINE_CACHE_URL) makes the limits exact.
+counts on its own (a client gets up to N times the limit with N processes); a shared Redis
+(HOTLINE_CACHE_URL) makes the limits exact, and the first process of the day sets the secret
+for all.
 """
 
 from __future__ import annotations

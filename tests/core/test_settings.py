@@ -97,3 +97,16 @@ def test_every_model_change_has_its_migration(db: None) -> None:
     # --check exits non-zero (SystemExit) when a model has changed without a migration.
     call_command("makemigrations", "--check", "--dry-run", stdout=out)
     assert "No changes detected" in out.getvalue()
+
+
+def test_a_cache_url_that_is_not_redis_is_refused_with_the_accepted_forms(tmp_path: Path) -> None:
+    result = run_manage(
+        "check",
+        env={
+            "HOTLINE_DEBUG": "1",
+            "HOTLINE_VAR_DIR": str(tmp_path),
+            "HOTLINE_CACHE_URL": "memcached://x",
+        },
+    )
+    assert result.returncode == 2
+    assert "HOTLINE_CACHE_URL='memcached://x' is not understood; use redis://" in result.stderr
