@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -42,6 +43,14 @@ class MemberKey:
     @property
     def header(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.plaintext}"}
+
+
+def run_worker() -> None:
+    """Do what `hotline worker` would do next: run the queued tasks, then seal the audit log.
+
+    Tests call this where a person would wait a second for the worker (a report's items reach
+    their cases after the report commits)."""
+    call_command("worker", "--batch", verbosity=0)
 
 
 @pytest.fixture(autouse=True)

@@ -57,6 +57,8 @@ def claim_case(*, case: Case, analyst: StaffUser) -> Claim:
 @audited_action
 def release_case(*, case: Case, analyst: StaffUser) -> None:
     """Give a claimed case back to the queue. Audits `assessment.case_released`."""
+    # Lock the case as claiming does, so a release and a claim of one case take turns.
+    case = Case.objects.select_for_update().select_related("portal").get(pk=case.pk)
     deleted, _ = Claim.objects.filter(case=case, analyst=analyst).delete()
     if deleted:
         record_event(

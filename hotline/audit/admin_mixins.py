@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.db import models, transaction
 from django.http import HttpRequest
 
-from hotline.audit.actions import lock_chain, record_event
+from hotline.audit.actions import record_event
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -37,7 +37,6 @@ class AuditedAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         with transaction.atomic():
-            lock_chain()  # before the admin locks any row: one lock order for all actions
             super().save_model(request, obj, form, change)
             changed = sorted(form.changed_data) if change else []
             # Never put secrets (password hashes) in the log: field names only.
@@ -45,21 +44,18 @@ class AuditedAdmin(admin.ModelAdmin):
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         with transaction.atomic():
-            lock_chain()
             self._record(request, obj, "admin.deleted")
             super().delete_model(request, obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         # The admin's "delete selected" action: one event per object, one transaction.
         with transaction.atomic():
-            lock_chain()
             for obj in queryset:
                 self._record(request, obj, "admin.deleted")
             super().delete_queryset(request, queryset)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         with transaction.atomic():
-            lock_chain()
             super().save_formset(request, form, formset, change)
             for obj in formset.new_objects:
                 self._record(request, obj, "admin.added")

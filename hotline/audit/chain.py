@@ -16,9 +16,8 @@ from django.db.models import Max
 from hotline.audit.models import GENESIS_HASH, AuditEvent, ChainHead
 
 
-def event_hash(
+def entry_mac(
     *,
-    seq: int,
     occurred_at: datetime,
     actor: str,
     action: str,
@@ -26,14 +25,13 @@ def event_hash(
     target_id: str,
     portal: str,
     data: dict[str, Any],
-    prev_hash: str,
 ) -> str:
-    """HMAC-SHA256, under the audit key, of a canonical JSON form of every field that means
-    something. The key is not in the database, so a forger with only database access cannot
-    compute the hash of an event they changed."""
+    """HMAC-SHA256, under the audit key, of a canonical JSON form of every field of an event
+    that means something. Written with the event, so an edit shows before it is even sealed;
+    the key is not in the database, so a forger with only database access cannot compute the
+    MAC of an event they changed."""
     canonical = json.dumps(
         {
-            "seq": seq,
             "occurred_at": occurred_at.isoformat(timespec="microseconds"),
             "actor": actor,
             "action": action,
@@ -41,13 +39,22 @@ def event_hash(
             "target_id": target_id,
             "portal": portal,
             "data": data,
-            "prev_hash": prev_hash,
         },
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,
     )
-    return hmac.new(audit_key(), canonical.encode("utf-8"), hashlib.sha256).hexdigest()
+    return _mac(b"hotline.audit-entry:" + canonical.encode("utf-8"))
+
+
+def link_hash(*, seq: int, prev_hash: str, entry_mac: str) -> str:
+    """The chain link the sequencer writes: binds the event's place (seq), the event before it
+    and the event's contents (through its MAC) under the audit key."""
+    return _mac(f"hotline.audit-link:{seq}:{prev_hash}:{entry_mac}".encode("ascii"))
+
+
+def _mac(message: bytes) -> str:
+    return hmac.new(audit_key(), message, hashlib.sha256).hexdigest()
 
 
 def audit_key() -> bytes:
@@ -62,8 +69,7 @@ def key_fingerprint() -> str:
 def head_seal(last_seq: int, last_hash: str) -> str:
     """Seals the chain head under the audit key, so the head cannot be wound back to an earlier
     event (hiding the events after it) by anyone who can only write to the database."""
-    message = f"hotline.audit-head:{last_seq}:{last_hash}".encode("ascii")
-    return hmac.new(audit_key(), message, hashlib.sha256).hexdigest()
+    return _mac(f"hotline.audit-head:{last_seq}:{last_hash}".encode("ascii"))
 
 
 def head_is_sealed(head: ChainHead) -> bool:
@@ -72,9 +78,9 @@ def head_is_sealed(head: ChainHead) -> bool:
     return hmac.compare_digest(head.seal, head_seal(head.last_seq, head.last_hash))
 
 
-def stored_hash_of(event: AuditEvent) -> str:
-    return event_hash(
-        seq=event.seq,
+def entry_mac_of(event: AuditEvent) -> str:
+    """What the event's entry MAC should be, from what is stored now."""
+    return entry_mac(
         occurred_at=event.occurred_at,
         actor=event.actor,
         action=event.action,
@@ -82,8 +88,13 @@ def stored_hash_of(event: AuditEvent) -> str:
         target_id=event.target_id,
         portal=event.portal,
         data=event.data,
-        prev_hash=event.prev_hash,
     )
+
+
+def link_hash_of(event: AuditEvent) -> str:
+    """What a sealed event's hash should be, from what is stored now (contents included)."""
+    assert event.seq is not None
+    return link_hash(seq=event.seq, prev_hash=event.prev_hash, entry_mac=entry_mac_of(event))
 
 
 @dataclass(frozen=True)
@@ -99,6 +110,8 @@ class ChainReport:
     # The hash of the last event verified: logged by each run, it anchors the chain outside the
     # database, so a later run's head can be compared with it.
     last_hash: str = GENESIS_HASH
+    # Events committed but not sealed yet: the sequencer's backlog when the walk ended.
+    unsealed: int = 0
 
     @property
     def intact(self) -> bool:
@@ -129,7 +142,7 @@ def _events(*, up_to: int, batch_size: int = 2000) -> Iterator[AuditEvent]:
         if not batch:
             return
         yield from batch
-        last = batch[-1].seq
+        last = batch[-1].seq or 0  # sealed events only: never None here
 
 
 def verify_chain() -> ChainReport:
@@ -171,14 +184,14 @@ def verify_chain() -> ChainReport:
                 f"event #{event.seq} ({event.action}) does not follow event "
                 f"#{event.seq - 1}: the link between them was altered",
             )
-        if not hmac.compare_digest(stored_hash_of(event), event.hash):
+        if not hmac.compare_digest(link_hash_of(event), event.hash or ""):
             return _broken(
                 checked,
                 event.seq,
                 f"event #{event.seq} ({event.action}) was changed after it was written: "
                 "its contents no longer match its hash",
             )
-        prev_hash = event.hash
+        prev_hash = event.hash or ""
         expected_seq += 1
         checked += 1
 
@@ -196,8 +209,8 @@ def verify_chain() -> ChainReport:
 
 
 def _nothing_beyond_the_head(checked: int, first_read: ChainHead, last_hash: str) -> ChainReport:
-    # The newest event is read before the head: an append commits its event and the head
-    # together, so a head read afterwards always reaches at least that far unless it was
+    # The newest sealed event is read before the head: the sequencer commits its seals and the
+    # head together, so a head read afterwards always reaches at least that far unless it was
     # wound back.
     newest = AuditEvent.objects.aggregate(newest=Max("seq"))["newest"] or 0
     head = _read_head()
@@ -219,4 +232,19 @@ def _nothing_beyond_the_head(checked: int, first_read: ChainHead, last_hash: str
             f"events up to #{newest} exist but the chain head ends at #{head.last_seq}: "
             "it was wound back to hide the newer ones",
         )
-    return ChainReport(checked, None, last_hash)
+    return _unsealed_events_hold(checked, last_hash)
+
+
+def _unsealed_events_hold(checked: int, last_hash: str) -> ChainReport:
+    # Events waiting for the sequencer carry their MAC already: an edit shows before sealing.
+    unsealed = 0
+    for event in AuditEvent.objects.filter(seq__isnull=True).order_by("id").iterator(2000):
+        if not hmac.compare_digest(entry_mac_of(event), event.entry_mac):
+            return _broken(
+                checked,
+                checked + 1,
+                f"an event waiting to be sealed ({event.action}, row {event.pk}) was changed "
+                "after it was written: its contents no longer match its MAC",
+            )
+        unsealed += 1
+    return ChainReport(checked, None, last_hash, unsealed)

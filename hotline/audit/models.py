@@ -1,22 +1,27 @@
-"""The append-only, hash-chained audit log.
+"""The append-only audit log: events appended freely, sealed in order by one sequencer.
 
-Each event stores an HMAC-SHA256 (under HOTLINE_AUDIT_KEY, kept outside the database) of its
-own canonical contents and of the event before it, so changing or deleting any row breaks the
-chain at that row. `seq` is assigned under a lock on the
-single ChainHead row: it is gap-free (unlike a database sequence, which skips on rollback), so a
-deleted event shows up as a missing number, and the head remembers the last hash, so deleting
-the newest events shows up too.
+An action appends its event in its own transaction without waiting for anyone: the event
+carries `entry_mac`, an HMAC-SHA256 (under HOTLINE_AUDIT_KEY, kept outside the database) of its
+contents, so an edit is detectable from the moment it commits. The sequencer
+(`hotline.audit.sequencer.seal_pending_events`, run by `hotline worker` about once a second)
+then takes the committed, unsealed events, gives each the next gap-free `seq` and links it to
+the event before it (`hash` = HMAC of seq, the previous hash and the entry MAC): a hash chain in
+the manner of Certificate Transparency's sequencer, where writers never serialise on one lock
+and only the sealing is in order. The single ChainHead row remembers, under a seal of its own,
+where the chain ends, so deleting the newest sealed events or winding the head back shows up.
 """
 
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 
 GENESIS_HASH = "0" * 64
 
 
 class AuditEvent(models.Model):
-    seq = models.PositiveBigIntegerField(unique=True)
+    # Given by the sequencer when it seals the event; empty until then.
+    seq = models.PositiveBigIntegerField(unique=True, null=True, blank=True)
     occurred_at = models.DateTimeField()
     # Who did it: "staff:<id>", "member:<id>", "public" (an anonymous reporter) or "system".
     actor = models.CharField(max_length=64)
@@ -26,24 +31,33 @@ class AuditEvent(models.Model):
     target_id = models.CharField(max_length=64, blank=True)
     portal = models.CharField(max_length=16, blank=True)
     data = models.JSONField(default=dict)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    # HMAC of the contents above, written with the event (see hotline.audit.chain.entry_mac).
+    entry_mac = models.CharField(max_length=64, default="")
+    # The chain link, written by the sequencer: the previous event's hash, and this one's.
+    prev_hash = models.CharField(max_length=64, blank=True, default="")
+    hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
 
     class Meta:
-        ordering = ["seq"]
-        indexes = [models.Index(fields=["action", "occurred_at"])]
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["action", "occurred_at"]),
+            # The sequencer's work list: small, because it seals about once a second.
+            models.Index(fields=["id"], condition=Q(seq__isnull=True), name="audit_unsealed"),
+        ]
 
     def __str__(self) -> str:
+        if self.seq is None:
+            return f"(unsealed) {self.action} by {self.actor}"
         return f"#{self.seq} {self.action} by {self.actor}"
 
 
 class ChainHead(models.Model):
-    """The single row that serialises appends and remembers where the chain ends."""
+    """The single row the sequencer locks while it seals, and where the chain ends."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_seq = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
-    # Which audit key sealed the chain (a fingerprint, not the key), set by the first append.
+    # Which audit key sealed the chain (a fingerprint, not the key), set by the first seal.
     key_fingerprint = models.CharField(max_length=16, blank=True, default="")
     # HMAC of (last_seq, last_hash) under the audit key: see `hotline.audit.chain.head_seal`.
     seal = models.CharField(max_length=64, blank=True, default="")

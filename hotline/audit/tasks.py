@@ -8,6 +8,7 @@ from typing import Any
 from django.tasks import task
 
 from hotline.audit.chain import verify_chain
+from hotline.audit.sequencer import seal_pending_events
 
 logger = logging.getLogger(__name__)
 
@@ -15,6 +16,7 @@ logger = logging.getLogger(__name__)
 @task()
 def verify_audit_chain() -> dict[str, Any]:
     """Periodic check of the chain; a broken chain is logged as an error for the operators."""
+    seal_pending_events()
     report = verify_chain()
     if report.problem is not None:
         logger.error("Audit chain broken: %s", report.problem.message)

@@ -18,6 +18,32 @@ class PeriodicJob:
     why: str
 
 
+@dataclass(frozen=True)
+class ContinuousJob:
+    """Work `hotline worker` repeats on its own thread, too often for the task queue."""
+
+    name: str
+    run_once: str  # dotted path to a function doing one round; returns how much it did
+    every: timedelta
+    why: str
+
+
+CONTINUOUS_JOBS: tuple[ContinuousJob, ...] = (
+    ContinuousJob(
+        name="attach-reports",
+        run_once="hotline.intake.tasks.attach_waiting_reports",
+        every=timedelta(seconds=1),
+        why="New reports reach the analysts' queue within about a second of being filed.",
+    ),
+    ContinuousJob(
+        name="audit-seal",
+        run_once="hotline.audit.sequencer.seal_pending_events",
+        every=timedelta(seconds=1),
+        why="Give each new audit event its place in the hash chain within about a second.",
+    ),
+)
+
+
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob(
         name="audit-verify",

@@ -1,4 +1,4 @@
-"""Filing a report: one transaction creates the report, its items and their cases, all audited."""
+"""Filing a report: one short transaction makes it durable; its items find their cases after."""
 
 from __future__ import annotations
 
@@ -6,8 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from hotline.audit.actions import PUBLIC, audited_action, record_event
+from django.db import IntegrityError
+
+from hotline.audit.actions import PUBLIC, SYSTEM, audited_action, record_event
 from hotline.cases.actions import open_or_attach_case
+from hotline.core.hashing import url_digest
 from hotline.intake.models import IdempotentRequest, Report, ReportItem
 from hotline.intake.receipts import hash_receipt, new_receipt
 from hotline.intake.references import new_reference
@@ -29,7 +32,6 @@ class FiledReport:
     receipt: str | None
 
 
-@audited_action
 def file_report(
     *,
     portal: Portal,
@@ -45,18 +47,62 @@ def file_report(
 ) -> FiledReport:
     """File an anonymous report of `urls` ([(as reported, canonical)]) on `portal`.
 
-    Each URL becomes a ReportItem on the case for its canonical form (opened if new, attached
-    if known). With `with_receipt`, a receipt code is made for the reporter to check the status
-    later; only its Argon2 hash is kept. All or nothing: a failure part-way leaves no report
-    behind. Audits `intake.report_filed` (with the number of URLs, never the URLs or who sent
-    them), plus the cases' own events. No IP address or other reporter detail is recorded.
+    Does the least that makes the report durable: the report and one ReportItem per URL, in
+    one short transaction with its audit event. The items wait, committed, for
+    `attach_report_to_cases`, which the worker runs within about a second (the waiting items
+    are its work list, so a process that dies after answering loses nothing). With `with_receipt`, a
+    receipt code is made for the reporter to check the status later; only its Argon2 hash is
+    kept, computed before the transaction begins. All or nothing: a failure part-way leaves no
+    report behind. Audits `intake.report_filed` (with the number of URLs, never the URLs or
+    who sent them). No IP address or other reporter detail is recorded.
     """
     if not urls:
         raise EmptyReport("a report needs at least one URL")
-    reference = new_reference(portal.reference_prefix)
-    while Report.objects.filter(reference=reference).exists():
-        reference = new_reference(portal.reference_prefix)
     receipt = new_receipt() if with_receipt else None
+    # Argon2 is slow on purpose: it runs before the transaction, holding nothing.
+    receipt_hash = hash_receipt(receipt) if receipt else ""
+    for attempt in range(3):
+        reference = new_reference(portal.reference_prefix)
+        try:
+            report = _store_report(
+                reference=reference,
+                portal=portal,
+                language=language,
+                urls=urls,
+                description=description,
+                content_seen=content_seen,
+                found_on=found_on,
+                receipt_hash=receipt_hash,
+                member_id=member_id,
+                external_reference=external_reference,
+                actor=actor,
+            )
+        except IntegrityError:
+            # 40 random bits: a reference drawn twice is rare enough that letting the unique
+            # index catch it beats asking the database first on every report.
+            if attempt == 2 or not Report.objects.filter(reference=reference).exists():
+                raise
+            continue
+        return FiledReport(report=report, receipt=receipt)
+    raise AssertionError("unreachable")  # the last attempt returns or raises
+
+
+@audited_action
+def _store_report(
+    *,
+    reference: str,
+    portal: Portal,
+    language: str,
+    urls: Sequence[tuple[str, str]],
+    description: str,
+    content_seen: Sequence[str],
+    found_on: str,
+    receipt_hash: str,
+    member_id: int | None,
+    external_reference: str,
+    actor: str,
+) -> Report:
+    """The transaction of `file_report`: the report, its items and its audit event."""
     report = Report.objects.create(
         reference=reference,
         portal=portal,
@@ -64,9 +110,19 @@ def file_report(
         description=description.strip(),
         content_seen=sorted(set(content_seen)),
         found_on=found_on,
-        receipt_hash=hash_receipt(receipt) if receipt else "",
+        receipt_hash=receipt_hash,
         member_id=member_id,
         external_reference=external_reference,
+    )
+    ReportItem.objects.bulk_create(
+        ReportItem(
+            report=report,
+            position=position,
+            reported_url=reported,
+            canonical_url=canonical,
+            is_onion=is_onion(canonical),
+        )
+        for position, (reported, canonical) in enumerate(urls, start=1)
     )
     record_event(
         actor=actor,
@@ -75,17 +131,42 @@ def file_report(
         portal=portal.code,
         data={"items": len(urls), "language": language},
     )
-    for position, (reported, canonical) in enumerate(urls, start=1):
-        case, _ = open_or_attach_case(canonical_url=canonical, portal=portal, actor=actor)
-        ReportItem.objects.create(
-            report=report,
-            position=position,
-            reported_url=reported,
-            canonical_url=canonical,
-            is_onion=is_onion(canonical),
-            case=case,
+    return report
+
+
+@audited_action
+def attach_report_to_cases(*, report_id: int) -> dict[int, int]:
+    """Attach each of the report's unattached items to the case of its URL: {position: case id}.
+
+    The case is opened if the URL is new, or the item joins its case (see
+    `open_or_attach_case` for what a known URL does). Items are taken in the order of their
+    URLs' digests, so two reports naming the same URLs lock their cases in one order and never
+    deadlock. Safe to run twice: an attached item is left alone. The cases audit their own
+    events, as the system (the reporter's part ended when the report committed).
+    """
+    items = list(
+        ReportItem.objects.select_for_update(of=("self",))
+        .select_related("report__portal")
+        .filter(report_id=report_id, case__isnull=True)
+    )
+    items.sort(key=lambda item: url_digest(item.canonical_url))
+    for item in items:
+        case, _ = open_or_attach_case(
+            canonical_url=item.canonical_url, portal=item.report.portal, actor=SYSTEM
         )
-    return FiledReport(report=report, receipt=receipt)
+        item.case = case
+    ReportItem.objects.bulk_update(items, ["case"])
+    return dict(ReportItem.objects.filter(report_id=report_id).values_list("position", "case_id"))
+
+
+def reports_waiting_for_cases(*, after: int = 0, limit: int) -> list[int]:
+    """The oldest reports (ids above `after`) with an item not yet attached to its case."""
+    return list(
+        ReportItem.objects.filter(case__isnull=True, report_id__gt=after)
+        .values_list("report_id", flat=True)
+        .distinct()
+        .order_by("report_id")[:limit]
+    )
 
 
 class IdempotencyConflict(ValueError):

@@ -13,7 +13,12 @@ from ninja.responses import Status
 
 from hotline.audit.actions import member_actor
 from hotline.cases.canonical import NotAWebAddress, canonicalise_url
-from hotline.intake.actions import IdempotencyConflict, file_report, file_report_once
+from hotline.intake.actions import (
+    IdempotencyConflict,
+    attach_report_to_cases,
+    file_report,
+    file_report_once,
+)
 from hotline.intake.models import ContentSeen, FoundOn
 from hotline.members.auth import MemberKeyAuth
 from hotline.members.models import ApiKey, Scope
@@ -139,6 +144,9 @@ def file_partner_report(request: HttpRequest, body: ReportIn) -> Status[dict[str
                     "Use a new key.",
                 },
             )
+    # Partners are told each URL's case now, so the items are attached in this request (in
+    # its own transaction, after the report's commit); the queued task then finds them done.
+    attach_report_to_cases(report_id=filed.report.pk)
     items = filed.report.items.order_by("position")
     return Status(
         201 if created else 200,

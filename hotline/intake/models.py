@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -60,12 +61,23 @@ class ReportItem(models.Model):
     canonical_url = models.TextField()
     # A Tor hidden service: it can only be fetched through Tor, so analysts are told.
     is_onion = models.BooleanField(default=False)
-    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="report_items")
+    # Empty from the moment the report commits until its attachment task runs (seconds).
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.PROTECT,
+        related_name="report_items",
+        null=True,
+        blank=True,
+    )
 
     class Meta:
         ordering = ["report", "position"]
         constraints = [
             models.UniqueConstraint(fields=["report", "position"], name="unique_item_position")
+        ]
+        indexes = [
+            # The safety net's work list (intake.tasks.attach_lost_reports): nearly always empty.
+            models.Index(fields=["report"], condition=Q(case__isnull=True), name="item_unattached")
         ]
 
     def __str__(self) -> str:

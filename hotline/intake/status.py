@@ -31,8 +31,11 @@ def report_status(report: Report) -> ReportStatus:
     Assessed only when every address is; then "action taken" if any was confirmed. Which
     address was confirmed, and how, is not said: the reporter learns only what they need.
     """
-    statuses = [item.case.status for item in report.items.select_related("case")]
-    if not statuses:
+    statuses = [
+        item.case.status if item.case else None for item in report.items.select_related("case")
+    ]
+    if not statuses or None in statuses:
+        # An item waits for its case only in the seconds after the report commits.
         return ReportStatus.RECEIVED
     if any(status == CaseStatus.AWAITING_ASSESSMENT for status in statuses):
         return ReportStatus.BEING_ASSESSED

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import json
 
 from django import forms
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -24,7 +26,12 @@ from hotline.portals.models import Portal
 from hotline.portals.pages import portal_page
 from hotline.portals.resolver import language_of, portal_kwargs, portal_of
 
-RECEIPT_SESSION_KEY = "intake_receipt"
+# The reference (and receipt code) go from the form to the thanks page in a short-lived signed
+# cookie, scoped to that page: not in the address (browser history), not in a server-side
+# session (the server keeps no copy of the receipt code, and filing costs no session write).
+RECEIPT_COOKIE = "hotline_receipt"
+RECEIPT_COOKIE_SALT = "hotline.intake.receipt"
+RECEIPT_COOKIE_SECONDS = 600
 
 
 @never_cache
@@ -53,17 +60,27 @@ def report_form(request: HttpRequest, portal: Portal, lang: str) -> HttpResponse
                 found_on=data["found_on"],
                 with_receipt=data["follow_up"] == RECEIPT,
             )
-            # The reference (and receipt code) travel in the session, not the URL: they stay
-            # out of browser history, and a reload cannot file the report twice.
-            request.session[RECEIPT_SESSION_KEY] = {
-                "reference": filed.report.reference,
-                "receipt": filed.receipt,
-                "count": len(data["urls"]),
-                "received": filed.report.received_at.date().isoformat(),
-            }
-            return HttpResponseRedirect(
-                reverse("intake:receipt", kwargs=portal_kwargs(portal, lang))
+            # Redirected, so a reload cannot file the report twice.
+            thanks = reverse("intake:receipt", kwargs=portal_kwargs(portal, lang))
+            response = HttpResponseRedirect(thanks)
+            response.set_signed_cookie(
+                RECEIPT_COOKIE,
+                json.dumps(
+                    {
+                        "reference": filed.report.reference,
+                        "receipt": filed.receipt,
+                        "count": len(data["urls"]),
+                        "received": filed.report.received_at.date().isoformat(),
+                    }
+                ),
+                salt=RECEIPT_COOKIE_SALT,
+                max_age=RECEIPT_COOKIE_SECONDS,
+                path=thanks,
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Strict",
             )
+            return response
         return render(request, "intake/report_form.html", {"form": form}, status=400)
     return render(request, "intake/report_form.html", {"form": form})
 
@@ -72,16 +89,21 @@ def report_form(request: HttpRequest, portal: Portal, lang: str) -> HttpResponse
 @require_safe
 @portal_page
 def receipt(request: HttpRequest, portal: Portal, lang: str) -> HttpResponse:
-    """The reference (and receipt code) once: popped from the session, gone on reload."""
-    data = request.session.pop(RECEIPT_SESSION_KEY, None)
-    if not data:
+    """The reference (and receipt code) once: the cookie that brought them is deleted."""
+    signed = request.get_signed_cookie(
+        RECEIPT_COOKIE, default=None, salt=RECEIPT_COOKIE_SALT, max_age=RECEIPT_COOKIE_SECONDS
+    )
+    if not signed:
         return HttpResponseRedirect(reverse("intake:report", kwargs=portal_kwargs(portal, lang)))
+    data = json.loads(signed)
     received = data.get("received")
-    return render(
+    response = render(
         request,
         "intake/receipt.html",
         {**data, "received": datetime.date.fromisoformat(received) if received else None},
     )
+    response.delete_cookie(RECEIPT_COOKIE, path=request.path, samesite="Strict")
+    return response
 
 
 class StatusForm(forms.Form):

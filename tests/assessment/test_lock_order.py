@@ -1,7 +1,7 @@
 """Reports arriving for a case while analysts work on it never deadlock (PostgreSQL).
 
-Every audited action takes the audit chain head's lock before any row lock of its own, so two
-actions can only ever wait for each other in one order.
+Audited actions share no lock (the audit log is sealed afterwards by its sequencer); each of
+these locks one case row, and a report's items attach to their cases in one order.
 """
 
 from __future__ import annotations
@@ -14,13 +14,15 @@ from django.db import connection, connections
 
 from hotline.assessment.actions import AssessmentRefused, claim_case, release_case
 from hotline.audit.chain import verify_chain
+from hotline.audit.sequencer import seal_pending_events
 from hotline.cases.canonical import canonicalise_url
 from hotline.cases.models import Case
-from hotline.intake.actions import file_report
+from hotline.intake.actions import attach_report_to_cases, file_report
 from hotline.portals.models import Portal
 from tests.conftest import Analyst
 
 URL = "http://lock-order.example/gallery"
+OTHER = "http://lock-order.example/other"
 ROUNDS = 25
 
 
@@ -29,14 +31,17 @@ def test_reports_and_claims_on_one_case_at_once_do_not_deadlock(tn: Portal, alic
     if connection.vendor != "postgresql":
         pytest.skip("SQLite serialises whole write transactions; row locks matter on PostgreSQL")
     canonical = canonicalise_url(URL)
-    file_report(portal=tn, language="fr", urls=[(URL, canonical)])
+    first = file_report(portal=tn, language="fr", urls=[(URL, canonical)])
+    attach_report_to_cases(report_id=first.report.pk)
     case = Case.objects.get()
     errors: list[BaseException] = []
     start = threading.Barrier(4)
 
     def reporter() -> None:
         for _ in range(ROUNDS):
-            file_report(portal=tn, language="fr", urls=[(URL, canonical)])
+            filed = file_report(portal=tn, language="fr", urls=[(URL, canonical), (OTHER, OTHER)])
+            # What the report's task does after the commit.
+            attach_report_to_cases(report_id=filed.report.pk)
 
     def analyst() -> None:
         for _ in range(ROUNDS):
@@ -63,5 +68,6 @@ def test_reports_and_claims_on_one_case_at_once_do_not_deadlock(tn: Portal, alic
     for thread in threads:
         thread.join(timeout=120)
     assert errors == []
-    assert Case.objects.get().report_count == 1 + 2 * ROUNDS
+    assert Case.objects.get(canonical_url=canonical).report_count == 1 + 2 * ROUNDS
+    seal_pending_events()
     assert verify_chain().intact

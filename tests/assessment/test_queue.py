@@ -16,12 +16,15 @@ from hotline.core.classification import Category
 from hotline.intake.actions import file_report
 from hotline.portals.models import Portal
 from hotline.urllist.models import UrlListEntry
-from tests.conftest import Analyst, make_analyst, sign_in
+from tests.conftest import Analyst, make_analyst, run_worker, sign_in
 
 
 def report(portal: Portal, *urls: str) -> list[Case]:
     filed = file_report(portal=portal, language="fr", urls=[(url, url) for url in urls])
-    return [item.case for item in filed.report.items.order_by("position")]
+    run_worker()
+    cases = [item.case for item in filed.report.items.order_by("position")]
+    assert all(cases), "the worker attached every item"
+    return [case for case in cases if case is not None]
 
 
 def test_empty_queue_says_so(alice_client: Client) -> None:

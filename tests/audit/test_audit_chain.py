@@ -1,4 +1,7 @@
-"""The audit log is a hash chain: any edit or deletion is found, and named."""
+"""The audit log is a hash chain: any edit or deletion is found, and named.
+
+Events are appended without a lock and sealed into the chain by the sequencer; `write` does
+both, as an action and `hotline worker` would."""
 
 from __future__ import annotations
 
@@ -12,18 +15,27 @@ from django.test import RequestFactory
 from pytest_django.fixtures import Settings
 
 from hotline.audit.actions import record_event
-from hotline.audit.chain import verify_chain
+from hotline.audit.chain import entry_mac_of, link_hash_of, verify_chain
 from hotline.audit.models import GENESIS_HASH, AuditEvent, ChainHead
+from hotline.audit.sequencer import seal_pending_events
 from hotline.audit.tasks import verify_audit_chain
 
 
-def write(n: int) -> list[AuditEvent]:
+def append(n: int) -> list[AuditEvent]:
     events = []
     for i in range(n):
         with transaction.atomic():
             events.append(
                 record_event(actor="system", action="test.thing_done", data={"i": i, "ü": "é"})
             )
+    return events
+
+
+def write(n: int) -> list[AuditEvent]:
+    events = append(n)
+    seal_pending_events()
+    for event in events:
+        event.refresh_from_db()
     return events
 
 
@@ -116,14 +128,15 @@ def test_deleted_newest_event_is_found(db: None) -> None:
 
 
 def test_recomputed_hashes_after_an_edit_still_break_at_the_next_event(db: None) -> None:
-    # A forger who edits an event and recomputes its hash breaks the next link instead.
-    from hotline.audit.chain import stored_hash_of
-
+    # A forger who edits an event and recomputes its MAC and hash breaks the next link instead.
     write(4)
     event = AuditEvent.objects.get(seq=2)
     event.data = {"i": 42}
-    event.hash = stored_hash_of(event)
-    AuditEvent.objects.filter(seq=2).update(data=event.data, hash=event.hash)
+    event.entry_mac = entry_mac_of(event)
+    event.hash = link_hash_of(event)
+    AuditEvent.objects.filter(seq=2).update(
+        data=event.data, entry_mac=event.entry_mac, hash=event.hash
+    )
     report = verify_chain()
     assert report.problem is not None and report.problem.seq == 3
 
@@ -153,18 +166,17 @@ def test_audit_admin_is_read_only(db: None) -> None:
 
 def test_forger_without_the_audit_key_cannot_reseal_the_chain(db: None, settings: Settings) -> None:
     # Someone with write access to the database, but not to the server's environment, edits
-    # event #2 and recomputes every hash after it, and the head, under a key they chose.
-    from hotline.audit.chain import stored_hash_of
-
+    # event #2 and recomputes every MAC and hash after it, and the head, under a key they chose.
     write(4)
     real_key = settings.HOTLINE_AUDIT_KEY
     settings.HOTLINE_AUDIT_KEY = "forger-guess"
-    prev_hash = AuditEvent.objects.get(seq=1).hash
+    prev_hash = AuditEvent.objects.get(seq=1).hash or ""
     for event in AuditEvent.objects.filter(seq__gte=2).order_by("seq"):
         if event.seq == 2:
             event.data = {"i": 42}
         event.prev_hash = prev_hash
-        event.hash = stored_hash_of(event)
+        event.entry_mac = entry_mac_of(event)
+        event.hash = link_hash_of(event)
         event.save()
         prev_hash = event.hash
     ChainHead.objects.filter(pk=1).update(last_hash=prev_hash)
@@ -190,8 +202,7 @@ def test_events_newer_than_the_head_read_are_left_for_the_next_run(
 
     write(3)
     head_before = ChainHead.objects.get(pk=1)
-    with transaction.atomic():
-        record_event(actor="system", action="test.later")
+    write(1)
     reads = iter([head_before])
     real_read = chain._read_head
     monkeypatch.setattr(chain, "_read_head", lambda: next(reads, None) or real_read())
@@ -255,3 +266,44 @@ def test_migration_seals_a_head_written_before_heads_were_sealed(db: None) -> No
     assert not verify_chain().intact
     migration.seal_the_head(apps, type("Editor", (), {"connection": connection})())
     assert verify_chain().intact
+
+
+def test_an_event_waits_unsealed_until_the_sequencer_runs(db: None) -> None:
+    (event,) = append(1)
+    event.refresh_from_db()
+    assert event.seq is None and event.hash is None and event.entry_mac
+    report = verify_chain()
+    assert report.intact and report.events_checked == 0 and report.unsealed == 1
+    assert seal_pending_events() == 1
+    event.refresh_from_db()
+    assert event.seq == 1 and event.prev_hash == GENESIS_HASH
+    assert verify_chain().events_checked == 1
+
+
+def test_an_edit_is_found_before_the_event_is_sealed(db: None) -> None:
+    write(2)
+    (waiting,) = append(1)
+    AuditEvent.objects.filter(pk=waiting.pk).update(actor="staff:666")
+    report = verify_chain()
+    assert report.problem is not None
+    assert "waiting to be sealed" in report.problem.message
+    # Sealing does not launder it: the link is computed over what the event says now.
+    seal_pending_events()
+    report = verify_chain()
+    assert report.problem is not None and report.problem.seq == 3
+    assert "changed after it was written" in report.problem.message
+
+
+def test_sealing_in_small_batches_makes_one_chain(db: None) -> None:
+    append(7)
+    assert seal_pending_events(batch=3) == 7
+    report = verify_chain()
+    assert report.intact and report.events_checked == 7
+    assert list(AuditEvent.objects.order_by("id").values_list("seq", flat=True)) == list(
+        range(1, 8)
+    )
+
+
+def test_verify_command_seals_what_waits_first(db: None) -> None:
+    append(3)
+    assert "Audit chain intact: 3 events verified" in verify_output()

@@ -22,6 +22,7 @@ from hotline.cases.models import Case
 from hotline.demo.loader import load_demo
 from hotline.members.actions import revoke_api_key
 from hotline.members.models import ApiKey
+from tests.conftest import run_worker
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -47,6 +48,7 @@ def test_report_assess_and_block(page: Page, live_server: object, settings: obje
     )
     reference = page.get_by_test_id("reference").inner_text()
     assert re.fullmatch(r"TN-[0-9A-Z]{4}-[0-9A-Z]{4}", reference)
+    run_worker()  # what `hotline worker` does within a second: the addresses reach their cases
 
     # 2. The analyst signs in with password and TOTP and sees one case per URL.
     page.goto(f"{base}/staff/")

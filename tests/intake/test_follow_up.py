@@ -13,6 +13,7 @@ from hotline.core.classification import Category
 from hotline.intake.models import Report, ReportItem
 from hotline.intake.receipts import normalise
 from hotline.portals.models import Portal
+from tests.conftest import run_worker
 
 
 def report(client: Client, **fields: object) -> str:
@@ -64,13 +65,15 @@ def test_a_receipt_code_is_shown_once_and_kept_only_as_a_slow_hash(
     assert stored.startswith("argon2") and receipt not in stored
     assert normalise(receipt).replace("-", "") not in stored
     again = client.get("/tn/en/report/thanks/")
-    assert again.status_code == 302  # shown once: the session no longer has it
+    assert again.status_code == 302  # shown once: the cookie that brought it is gone
 
 
 def test_the_status_follows_the_cases_of_the_report(client: Client, tn: Portal) -> None:
     reference, receipt = codes(report(client, follow_up="receipt"))
     status, page = check(client, reference, receipt)
-    assert status == 200 and "Being assessed by the analysts." in page
+    assert status == 200 and "Received: it is waiting to be assessed." in page
+    run_worker()  # the report's address reaches its case, in the analysts' queue
+    assert "Being assessed by the analysts." in check(client, reference, receipt)[1]
     case = Case.objects.get()
     resolve_case(case=case, confirmed=False, category=None, actor="system")
     assert "Assessed: no action was needed." in check(client, reference, receipt)[1]
@@ -82,6 +85,7 @@ def test_the_status_follows_the_cases_of_the_report(client: Client, tn: Portal) 
 def test_action_taken_when_any_address_was_confirmed(client: Client, tn: Portal) -> None:
     page = report(client, follow_up="receipt", urls="http://one.example/a\nhttp://two.example/b")
     reference, receipt = codes(page)
+    run_worker()
     first, second = Case.objects.order_by("pk")
     resolve_case(case=first, confirmed=True, category=Category.B, actor="system")
     assert "Being assessed" in check(client, reference, receipt)[1]  # one still waits

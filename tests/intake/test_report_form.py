@@ -12,6 +12,7 @@ from hotline.audit.models import AuditEvent
 from hotline.cases.models import Case
 from hotline.intake.models import Report, ReportItem
 from hotline.portals.models import Portal
+from tests.conftest import run_worker
 
 
 def nothing_filed() -> bool:
@@ -46,6 +47,9 @@ def test_two_urls_make_one_report_two_items_two_cases(client: Client, tn: Portal
         "http://one.example/a",
         "https://two.example/b",
     ]
+    # The report committed alone; its addresses reach their cases when the worker runs.
+    assert report.items.filter(case__isnull=True).count() == 2 and not Case.objects.exists()
+    run_worker()
     assert Case.objects.count() == 2
     assert AuditEvent.objects.filter(action="intake.report_filed").count() == 1
     assert AuditEvent.objects.filter(action="cases.case_opened").count() == 2

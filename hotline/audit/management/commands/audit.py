@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from hotline.audit.chain import verify_chain
+from hotline.audit.sequencer import seal_pending_events
 
 
 class Command(BaseCommand):
@@ -15,10 +16,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="subcommand", required=True)
-        sub.add_parser("verify", help="Check every event's hash and link; exit 1 when broken.")
+        sub.add_parser(
+            "verify",
+            help="Seal the events waiting for the sequencer, then check every event's MAC and "
+            "link; exit 1 when broken.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["subcommand"] == "verify":
+            seal_pending_events()
             report = verify_chain()
             if report.problem is not None:
                 raise CommandError(

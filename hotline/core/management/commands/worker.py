@@ -1,4 +1,5 @@
-"""`hotline worker`: runs queued tasks (django-tasks-db) and enqueues periodic jobs when due.
+"""`hotline worker`: runs queued tasks (django-tasks-db), enqueues periodic jobs when due, and
+repeats the continuous jobs of core/periodic.py (the audit log's sequencer, every second).
 
 Several workers may run at once: the due-check locks each job's row, so a periodic job is
 enqueued once per period whatever the number of workers.
@@ -14,7 +15,9 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
+from django.utils.module_loading import import_string
 
+from hotline.core.periodic import CONTINUOUS_JOBS, ContinuousJob
 from hotline.core.scheduler import enqueue_due_jobs
 
 logger = logging.getLogger(__name__)
@@ -38,17 +41,35 @@ class Command(BaseCommand):
                 startup_delay=False,
                 verbosity=options["verbosity"],
             )
+            # After the tasks, so the events they wrote are sealed too.
+            for job in CONTINUOUS_JOBS:
+                import_string(job.run_once)()
             return
         stop = threading.Event()
         scheduler = threading.Thread(
             target=self._schedule, args=(stop,), daemon=True, name="periodic"
         )
         scheduler.start()
+        for job in CONTINUOUS_JOBS:
+            threading.Thread(
+                target=self._repeat, args=(job, stop), daemon=True, name=job.name
+            ).start()
         # db_worker installs its own SIGINT/SIGTERM handlers and returns after a clean stop.
         try:
             call_command("db_worker", reload=False, verbosity=options["verbosity"])
         finally:
             stop.set()
+
+    def _repeat(self, job: ContinuousJob, stop: threading.Event) -> None:
+        run_once = import_string(job.run_once)
+        while not stop.is_set():
+            try:
+                run_once()
+            except Exception:  # must outlive a database blip; the work waits for the next round
+                logger.exception("%s failed; retrying", job.name)
+            finally:
+                close_old_connections()
+            stop.wait(job.every.total_seconds())
 
     def _schedule(self, stop: threading.Event) -> None:
         while not stop.is_set():
