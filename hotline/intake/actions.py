@@ -134,29 +134,39 @@ def _store_report(
     return report
 
 
-@audited_action
 def attach_report_to_cases(*, report_id: int) -> dict[int, int]:
-    """Attach each of the report's unattached items to the case of its URL: {position: case id}.
+    """Attach the report's waiting items to their cases: {position: case id} for all items.
+
+    As `attach_reports_to_cases`, for one report.
+    """
+    attach_reports_to_cases(report_ids=[report_id])
+    return dict(ReportItem.objects.filter(report_id=report_id).values_list("position", "case_id"))
+
+
+@audited_action
+def attach_reports_to_cases(*, report_ids: Sequence[int]) -> int:
+    """Attach each waiting item of these reports to the case of its URL; returns how many.
 
     The case is opened if the URL is new, or the item joins its case (see
     `open_or_attach_case` for what a known URL does). Items are taken in the order of their
-    URLs' digests, so two reports naming the same URLs lock their cases in one order and never
-    deadlock. Safe to run twice: an attached item is left alone. The cases audit their own
-    events, as the system (the reporter's part ended when the report committed).
+    URLs' digests, so two runs naming the same URLs lock their cases in one order and never
+    deadlock. Safe to run twice: an attached item is left alone. One transaction: the worker
+    attaches many reports at once under load. The cases audit their own events, as the
+    system (the reporter's part ended when the report committed).
     """
     items = list(
         ReportItem.objects.select_for_update(of=("self",))
         .select_related("report__portal")
-        .filter(report_id=report_id, case__isnull=True)
+        .filter(report_id__in=report_ids, case__isnull=True)
     )
-    items.sort(key=lambda item: url_digest(item.canonical_url))
+    items.sort(key=lambda item: (url_digest(item.canonical_url), item.pk))
     for item in items:
         case, _ = open_or_attach_case(
             canonical_url=item.canonical_url, portal=item.report.portal, actor=SYSTEM
         )
         item.case = case
     ReportItem.objects.bulk_update(items, ["case"])
-    return dict(ReportItem.objects.filter(report_id=report_id).values_list("position", "case_id"))
+    return len(items)
 
 
 def reports_waiting_for_cases(*, after: int = 0, limit: int) -> list[int]:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from hotline.intake.actions import attach_report_to_cases, reports_waiting_for_cases
+from hotline.intake.actions import attach_reports_to_cases, reports_waiting_for_cases
 
 logger = logging.getLogger(__name__)
 
-BATCH = 500
+# Reports attached in one transaction: under a flood, one commit for many reports.
+BATCH = 100
 
 
 def attach_waiting_reports() -> int:
@@ -16,18 +17,23 @@ def attach_waiting_reports() -> int:
 
     A continuous job of `hotline worker` (core/periodic.py), run about once a second. The
     waiting items are themselves the queue: they committed with their report, so nothing is
-    lost if a process dies, and a failed attachment is tried again on the next round. Each
-    report is its own transaction: one that cannot be attached does not hold up the rest.
+    lost if a process dies, and a failed attachment is tried again on the next round. A batch
+    that fails is retried one report at a time, so one report that cannot be attached does
+    not hold up the rest.
     """
     attached = 0
     after = 0
     while reports := reports_waiting_for_cases(after=after, limit=BATCH):
-        for report_id in reports:
-            try:
-                attach_report_to_cases(report_id=report_id)
-            except Exception:
-                logger.exception("report %d could not be attached; trying again later", report_id)
-            else:
-                attached += 1
+        try:
+            attach_reports_to_cases(report_ids=reports)
+            attached += len(reports)
+        except Exception:
+            for report_id in reports:
+                try:
+                    attach_reports_to_cases(report_ids=[report_id])
+                except Exception:
+                    logger.exception("report %d could not be attached; will retry", report_id)
+                else:
+                    attached += 1
         after = reports[-1]
     return attached

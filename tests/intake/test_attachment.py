@@ -54,18 +54,18 @@ def test_a_report_that_cannot_be_attached_does_not_hold_up_the_others(
     from hotline.intake import tasks
 
     broken, fine = file(tn, ONE), file(tn, TWO)
-    real = tasks.attach_report_to_cases
+    real = tasks.attach_reports_to_cases
 
-    def attach(*, report_id: int) -> dict[int, int]:
-        if report_id == broken.pk:
+    def attach(*, report_ids: list[int]) -> int:
+        if broken.pk in report_ids:
             raise RuntimeError("a database blip")
-        return real(report_id=report_id)
+        return real(report_ids=report_ids)
 
-    monkeypatch.setattr(tasks, "attach_report_to_cases", attach)
+    monkeypatch.setattr(tasks, "attach_reports_to_cases", attach)
     assert attach_waiting_reports() == 1
     assert fine.items.get().case is not None and broken.items.get().case is None
     assert f"report {broken.pk} could not be attached" in caplog.text
-    monkeypatch.setattr(tasks, "attach_report_to_cases", real)
+    monkeypatch.setattr(tasks, "attach_reports_to_cases", real)
     assert attach_waiting_reports() == 1  # the next round
     assert broken.items.get().case is not None
 
