@@ -52,6 +52,7 @@ def report_form(request: HttpRequest, portal: Portal, lang: str) -> HttpResponse
                 content_seen=data["content_seen"],
                 found_on=data["found_on"],
                 with_receipt=data["follow_up"] == RECEIPT,
+                status_email=form.status_email_address(),
             )
             # The reference (and receipt code) travel in the session, not the URL: they stay
             # out of browser history, and a reload cannot file the report twice.
@@ -60,6 +61,8 @@ def report_form(request: HttpRequest, portal: Portal, lang: str) -> HttpResponse
                 "receipt": filed.receipt,
                 "count": len(data["urls"]),
                 "received": filed.report.received_at.date().isoformat(),
+                # Only that an address was given: the address itself stays out of the session.
+                "status_email": bool(form.status_email_address()),
             }
             return HttpResponseRedirect(
                 reverse("intake:receipt", kwargs=portal_kwargs(portal, lang))
