@@ -279,6 +279,48 @@ HOTLINE_UPLOAD_CAP = 1_000_000
 # Any request body announced larger than this is refused (413) before it is read.
 HOTLINE_MAX_BODY_BYTES = env_int("HOTLINE_MAX_BODY_BYTES", 3_000_000)
 
+# The one status message a reporter may ask for (hotline/intake/tasks.py) goes out through this
+# SMTP server, STARTTLS by default. Without HOTLINE_EMAIL_HOST there is no mailer at all (MAILERS
+# stays undefined, so Django has nothing to send with), and the report form does not offer the
+# message: a portal must not promise what it cannot send.
+_email_host = env_str("HOTLINE_EMAIL_HOST", "")
+_email_ssl = env_bool("HOTLINE_EMAIL_SSL", default=False)
+_email_tls = env_bool("HOTLINE_EMAIL_TLS", default=not _email_ssl)
+if _email_host:
+    if _email_ssl and _email_tls:
+        raise ImproperlyConfigured(
+            "HOTLINE_EMAIL_SSL=1 (TLS from the first byte, usually port 465) and "
+            "HOTLINE_EMAIL_TLS=1 (STARTTLS, usually port 587) exclude each other: set only one."
+        )
+    DEFAULT_FROM_EMAIL = env_str("HOTLINE_EMAIL_FROM", "")
+    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+", DEFAULT_FROM_EMAIL):
+        raise ImproperlyConfigured(
+            f"HOTLINE_EMAIL_FROM={DEFAULT_FROM_EMAIL!r} is not an e-mail address. With "
+            "HOTLINE_EMAIL_HOST set, give the address status messages come from, e.g. "
+            "no-reply@report.example."
+        )
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": _email_host,
+                "port": env_int("HOTLINE_EMAIL_PORT", 465 if _email_ssl else 587),
+                "username": env_str("HOTLINE_EMAIL_USER", ""),
+                "password": env_secret("HOTLINE_EMAIL_PASSWORD"),
+                "use_tls": _email_tls,
+                "use_ssl": _email_ssl,
+                # A server that does not answer must not hold the worker for long.
+                "timeout": 20,
+            },
+        }
+    }
+# An address whose report has not been assessed by then is deleted without a message.
+HOTLINE_STATUS_EMAIL_DAYS = env_int("HOTLINE_STATUS_EMAIL_DAYS", 180)
+if HOTLINE_STATUS_EMAIL_DAYS < 1:
+    raise ImproperlyConfigured(
+        f"HOTLINE_STATUS_EMAIL_DAYS={HOTLINE_STATUS_EMAIL_DAYS} must be 1 or more (days)."
+    )
+
 # Reporter IP addresses are never logged: no access log with addresses, no request logging.
 LOGGING = {
     "version": 1,

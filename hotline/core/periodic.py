@@ -57,4 +57,11 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         every=timedelta(hours=1),
         why="A reporter's session holds their receipt; it should not outlive its expiry.",
     ),
+    PeriodicJob(
+        name="status-emails",
+        task="hotline.intake.tasks.send_status_emails",
+        every=timedelta(minutes=1),
+        why="A reporter who asked for one status message gets it soon after the assessment, "
+        "and their address is deleted then (or unsent after HOTLINE_STATUS_EMAIL_DAYS).",
+    ),
 )

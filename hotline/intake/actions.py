@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from django.db import IntegrityError
@@ -11,9 +13,10 @@ from django.db import IntegrityError
 from hotline.audit.actions import PUBLIC, SYSTEM, audited_action, record_event
 from hotline.cases.actions import open_or_attach_case
 from hotline.core.hashing import url_digest
-from hotline.intake.models import IdempotentRequest, Report, ReportItem
+from hotline.intake.models import IdempotentRequest, Report, ReportItem, StatusEmail
 from hotline.intake.receipts import hash_receipt, new_receipt
 from hotline.intake.references import new_reference
+from hotline.intake.status import ASSESSED, ReportStatus
 from hotline.portals.models import Portal
 
 
@@ -43,6 +46,7 @@ def file_report(
     with_receipt: bool = False,
     member_id: int | None = None,
     external_reference: str = "",
+    status_email: str = "",
     actor: str = PUBLIC,
 ) -> FiledReport:
     """File an anonymous report of `urls` ([(as reported, canonical)]) on `portal`.
@@ -75,6 +79,7 @@ def file_report(
                 receipt_hash=receipt_hash,
                 member_id=member_id,
                 external_reference=external_reference,
+                status_email=status_email,
                 actor=actor,
             )
         except IntegrityError:
@@ -100,6 +105,7 @@ def _store_report(
     receipt_hash: str,
     member_id: int | None,
     external_reference: str,
+    status_email: str,
     actor: str,
 ) -> Report:
     """The transaction of `file_report`: the report, its items and its audit event."""
@@ -124,6 +130,8 @@ def _store_report(
         )
         for position, (reported, canonical) in enumerate(urls, start=1)
     )
+    if status_email:  # given with explicit consent, for one status message: kept apart
+        keep_status_email(report=report, address=status_email, actor=actor)
     record_event(
         actor=actor,
         action="intake.report_filed",
@@ -177,6 +185,58 @@ def reports_waiting_for_cases(*, after: int = 0, limit: int) -> list[int]:
         .distinct()
         .order_by("report_id")[:limit]
     )
+
+
+@audited_action
+def keep_status_email(*, report: Report, address: str, actor: str = PUBLIC) -> StatusEmail:
+    """Keep `address` for one status message about `report`, as its reporter consented to.
+
+    Audits `intake.status_email_kept` naming only the report: the address is never audited.
+    """
+    kept = StatusEmail.objects.create(report=report, address=address)
+    record_event(
+        actor=actor, action="intake.status_email_kept", target=report, portal=report.portal.code
+    )
+    return kept
+
+
+@audited_action
+def delete_sent_status_email(*, status_email: StatusEmail, status: ReportStatus) -> None:
+    """The one status message has gone out: delete its address, now it has served.
+
+    Audits `intake.status_email_sent` with the status the reporter was told, never the address.
+    """
+    if status not in ASSESSED:
+        raise ValueError(f"a status message tells an assessed status, not {status!r}")
+    report = status_email.report
+    StatusEmail.objects.filter(pk=status_email.pk).delete()
+    record_event(
+        actor=SYSTEM,
+        action="intake.status_email_sent",
+        target=report,
+        portal=report.portal.code,
+        data={"status": status.value},
+    )
+
+
+@audited_action
+def delete_expired_status_emails(*, kept_before: datetime) -> int:
+    """Delete, unsent, every address kept since before `kept_before`; returns how many.
+
+    Their reports were not assessed in time, and an address must not linger waiting. Audits
+    `intake.status_emails_expired` once per portal with the count only (nothing when none).
+    """
+    expired = StatusEmail.objects.filter(created_at__lt=kept_before)
+    rows = list(expired.values_list("pk", "report__portal__code"))
+    StatusEmail.objects.filter(pk__in=[pk for pk, _ in rows]).delete()
+    for portal, count in sorted(Counter(code for _, code in rows).items()):
+        record_event(
+            actor=SYSTEM,
+            action="intake.status_emails_expired",
+            portal=portal,
+            data={"deleted": count},
+        )
+    return len(rows)
 
 
 class IdempotencyConflict(ValueError):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.conf import settings
 from django.utils import formats
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -11,6 +14,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from hotline.cases.canonical import MAX_URL_LENGTH, NotAWebAddress, canonicalise_url
+from hotline.core.mail import mail_configured
 from hotline.intake.models import ContentSeen, FoundOn
 
 NO_FOLLOW_UP, RECEIPT = "none", "receipt"
@@ -21,6 +25,8 @@ MAX_DESCRIPTION_LENGTH = 2000
 MAX_URLS_FIELD_LENGTH = MAX_URLS_PER_REPORT * (MAX_URL_LENGTH + 2)
 # How many bad lines to name; past that, one summary line is clearer than a wall of errors.
 MAX_LINE_ERRORS = 5
+# The longest address SMTP can carry (RFC 5321's path limit, less its angle brackets).
+MAX_EMAIL_LENGTH = 254
 
 
 class ReportForm(forms.Form):
@@ -69,6 +75,78 @@ class ReportForm(forms.Form):
         required=False,  # left out (an old page, a script): no receipt
         widget=forms.RadioSelect,
     )
+    # Offered only when the site can send e-mail (see __init__).
+    status_email = forms.EmailField(
+        label=_("E-mail address for one status message (optional)"),
+        help_text=_(
+            "Only if you want to be told when your report has been assessed. An e-mail address "
+            "can show who you are: leave this empty to stay anonymous."
+        ),
+        required=False,
+        max_length=MAX_EMAIL_LENGTH,
+        error_messages={
+            "invalid": _("Enter an e-mail address such as name@example.org, or leave it empty."),
+            "max_length": _("An e-mail address has at most %(limit_value)d characters."),
+        },
+        widget=forms.EmailInput(
+            attrs={"dir": "ltr", "autocomplete": "email", "spellcheck": "false"}
+        ),
+    )
+    status_email_consent = forms.BooleanField(
+        label=_(
+            "Yes, send me one message at this address when my report has been assessed, then "
+            "delete the address. It is never used for anything else."
+        ),
+        help_text=format_lazy(
+            _(
+                "If your report has not been assessed after {days} days, the address is deleted "
+                "without a message."
+            ),
+            days=settings.HOTLINE_STATUS_EMAIL_DAYS,
+        ),
+        required=False,
+        template_name="intake/consent_field.html",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not mail_configured():
+            # A portal must not promise a message it cannot send: no mailer, no offer (and an
+            # address posted anyway is ignored).
+            del self.fields["status_email"], self.fields["status_email_consent"]
+
+    def clean_status_email(self) -> str:
+        address: str = self.cleaned_data["status_email"]
+        # Django accepts "name@localhost" and "name@[10.0.0.1]"; they would point the mail
+        # server at itself or its own network. A reporter's mailbox has an internet domain.
+        domain = address.rpartition("@")[2]
+        if address and (domain.startswith("[") or "." not in domain):
+            raise forms.ValidationError(self.fields["status_email"].error_messages["invalid"])
+        return address
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "status_email" not in self.fields:
+            return data
+        # Explicit consent both ways: an address is kept only with the box ticked, and a ticked
+        # box without an address would silently promise nothing.
+        address, consent = data.get("status_email"), data.get("status_email_consent")
+        if address and not consent:
+            self.add_error(
+                "status_email_consent",
+                _("Tick this box if you want the message, or leave the e-mail address empty."),
+            )
+        elif consent and not address and "status_email" not in self.errors:
+            self.add_error(
+                "status_email",
+                _("Enter the e-mail address the message should go to, or untick the box."),
+            )
+        return data
+
+    def status_email_address(self) -> str:
+        """The address to keep for the status message, given with consent; else ""."""
+        data = self.cleaned_data
+        return str(data.get("status_email") or "") if data.get("status_email_consent") else ""
 
     def clean_urls(self) -> list[tuple[str, str]]:
         """[(as reported, canonical)], de-duplicated by canonical form, in the order given."""

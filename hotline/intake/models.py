@@ -104,3 +104,22 @@ class IdempotentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id}:{self.key}"
+
+
+class StatusEmail(models.Model):
+    """An e-mail address a reporter gave, with explicit consent, for one status message.
+
+    Kept apart from the report, so the report itself never holds contact details; deleted as
+    soon as that message is sent, or unsent after HOTLINE_STATUS_EMAIL_DAYS. Not in the admin,
+    not in the audit log, not in any log line.
+    """
+
+    report = models.OneToOneField(Report, on_delete=models.CASCADE, related_name="status_email")
+    address = models.EmailField(max_length=254)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Set while a worker sends the message, so two overlapping runs never send it twice; a
+    # claim older than a few minutes is from a worker that died, and is taken over.
+    sending_since = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"status e-mail for {self.report_id}"  # never the address

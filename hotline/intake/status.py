@@ -25,6 +25,10 @@ class ReportStatus(models.TextChoices):
     )
 
 
+# The final answers: a report in one of these is assessed, and its reporter may be told so.
+ASSESSED = frozenset({ReportStatus.ACTION_TAKEN, ReportStatus.NO_ACTION})
+
+
 def report_status(report: Report) -> ReportStatus:
     """The status of the whole report, from its cases (one place decides it).
 

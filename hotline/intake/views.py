@@ -59,6 +59,7 @@ def report_form(request: HttpRequest, portal: Portal, lang: str) -> HttpResponse
                 content_seen=data["content_seen"],
                 found_on=data["found_on"],
                 with_receipt=data["follow_up"] == RECEIPT,
+                status_email=form.status_email_address(),
             )
             # Redirected, so a reload cannot file the report twice.
             thanks = reverse("intake:receipt", kwargs=portal_kwargs(portal, lang))
@@ -71,6 +72,8 @@ def report_form(request: HttpRequest, portal: Portal, lang: str) -> HttpResponse
                         "receipt": filed.receipt,
                         "count": len(data["urls"]),
                         "received": filed.report.received_at.date().isoformat(),
+                        # Only that an address was given: never the address itself.
+                        "status_email": bool(form.status_email_address()),
                     }
                 ),
                 salt=RECEIPT_COOKIE_SALT,

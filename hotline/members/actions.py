@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 
 from hotline.audit.actions import SYSTEM, audited_action, member_actor, record_event
@@ -70,9 +71,19 @@ def revoke_api_key(*, key: ApiKey, actor: str = SYSTEM) -> ApiKey:
     return key
 
 
+# Last use is kept to the minute: a busy key then costs one write a minute, not one a request
+# (each write would lock the key's row against the key's other requests).
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
 def touch_api_key(key: ApiKey) -> None:
     """Note when a key was last used (bookkeeping, not a state change worth an audit event)."""
-    ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+    now = timezone.now()
+    if key.last_used_at is not None and now - key.last_used_at < LAST_USED_PRECISION:
+        return
+    ApiKey.objects.filter(pk=key.pk).filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_PRECISION)
+    ).update(last_used_at=now)
 
 
 __all__ = ["create_member", "issue_api_key", "member_actor", "revoke_api_key", "touch_api_key"]

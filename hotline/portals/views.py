@@ -15,6 +15,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 from PIL import Image, ImageDraw
 
+from hotline.core.mail import mail_configured
 from hotline.portals.flyer_page import flyer_content, render_flyer
 from hotline.portals.models import HelpKind, Portal, PortalAsset, PortalStatus
 from hotline.portals.pages import not_found, portal_page
@@ -88,7 +89,16 @@ def help_page(request: HttpRequest, portal: Portal, language: str) -> HttpRespon
 @require_safe
 @portal_page
 def privacy(request: HttpRequest, portal: Portal, language: str) -> HttpResponse:
-    return render(request, "portals/privacy.html")
+    # The report form offers the status message only when the site can send e-mail; the
+    # notice then says what happens to the address.
+    return render(
+        request,
+        "portals/privacy.html",
+        {
+            "status_email": mail_configured(),
+            "status_email_days": settings.HOTLINE_STATUS_EMAIL_DAYS,
+        },
+    )
 
 
 @require_safe

@@ -2,7 +2,8 @@
 
 The browser reports from a known address (forwarded by a trusted proxy, as in production) with
 a known user agent; afterwards neither appears in any table of the database, in the cache, in
-the session store or in any log record written meanwhile.
+the session store or in any log record written meanwhile. The e-mail address given for the
+status message is in its own row only.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ADDRESS = "203.0.113.213"
 AGENT = "Mozilla/5.0 HotlinePrivacyProbe/7f3a9c"
+EMAIL = "privacy-probe-5c1e@mail.example"
 
 
 def everything_kept() -> str:
@@ -45,6 +47,8 @@ def test_no_address_or_user_agent_is_kept_anywhere(
     browser: Browser, live_server: Any, settings: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings.HOTLINE_TRUSTED_PROXY_HOPS = 1  # the live server plays the part of the proxy
+    # A mail server, so the form offers the status message (none is sent in this test).
+    settings.MAILERS = {"default": {"OPTIONS": {"host": "127.0.0.1", "port": 9}}}
     load_demo()
     base = str(live_server.url)
     caplog.set_level(logging.DEBUG)
@@ -56,6 +60,8 @@ def test_no_address_or_user_agent_is_kept_anywhere(
     page.get_by_label("Web addresses (one per line)").fill("http://privacy.example/probe")
     page.get_by_label("Images").check()
     page.get_by_label("Yes, give me a receipt code").check()
+    page.get_by_label("E-mail address for one status message").fill(EMAIL)
+    page.get_by_label("Yes, send me one message at this address").check()
     page.get_by_role("button", name="Send report").click()
     reference = page.get_by_test_id("reference").inner_text()
     receipt = page.get_by_test_id("receipt-code").inner_text()
@@ -76,3 +82,7 @@ def test_no_address_or_user_agent_is_kept_anywhere(
         assert trace not in kept, f"{trace} is stored"
         assert trace not in logged, f"{trace} is logged"
     assert receipt not in kept  # the receipt code too: only its hash is kept
+    # The e-mail address once, in its own row until the message is sent: not in the report,
+    # the audit log, the session or any log line.
+    assert kept.count(EMAIL) == 1 and '"model": "intake.statusemail"' in kept
+    assert EMAIL not in logged

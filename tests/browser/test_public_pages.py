@@ -91,6 +91,20 @@ def test_every_public_page_passes_axe_at_wcag_21_aa(
     assert not failures, failures
 
 
+def test_the_status_email_option_passes_axe_with_its_errors(
+    demo: str, audit_context: BrowserContext, settings: Any
+) -> None:
+    # Offered only with a mail server configured; nothing is sent in this test.
+    settings.MAILERS = {"default": {"OPTIONS": {"host": "127.0.0.1", "port": 9}}}
+    page = audit_context.new_page()
+    page.goto(f"{demo}/tn/ar/report/")
+    page.locator("#id_status_email_consent").check()  # ticked, but no address
+    page.get_by_role("button").last.click()
+    expect(page.locator("#id_status_email_error")).to_be_visible()
+    problems = axe_violations(page) + [{"missing": d} for d in dangling_describedby(page)]
+    assert not problems, problems
+
+
 def test_every_public_page_works_with_javascript_off(demo: str, browser: Browser) -> None:
     context = browser.new_context(java_script_enabled=False, locale="fr-FR")
     page = context.new_page()

@@ -110,3 +110,21 @@ def test_a_cache_url_that_is_not_redis_is_refused_with_the_accepted_forms(tmp_pa
     )
     assert result.returncode == 2
     assert "HOTLINE_CACHE_URL='memcached://x' is not understood; use redis://" in result.stderr
+
+
+def test_a_mail_server_needs_a_sender_and_one_kind_of_tls(tmp_path: Path) -> None:
+    mail = {"HOTLINE_EMAIL_HOST": "smtp.report.example", "HOTLINE_VAR_DIR": str(tmp_path)}
+    production = {
+        "HOTLINE_SECRET_KEY": "x7" * 30 + "production-like-secret-key",
+        "HOTLINE_ALLOWED_HOSTS": "portal.example",
+    }
+    result = run_manage("check", env={**production, **mail})
+    assert result.returncode == 2
+    assert "HOTLINE_EMAIL_FROM='' is not an e-mail address" in result.stderr
+    mail["HOTLINE_EMAIL_FROM"] = "no-reply@report.example"
+    result = run_manage(
+        "check", env={**production, **mail, "HOTLINE_EMAIL_SSL": "1", "HOTLINE_EMAIL_TLS": "1"}
+    )
+    assert result.returncode == 2 and "exclude each other: set only one" in result.stderr
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env={**production, **mail})
+    assert result.returncode == 0, result.stderr + result.stdout

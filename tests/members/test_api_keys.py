@@ -161,6 +161,21 @@ def test_successful_call_sets_last_used_at(client: Client, isp: MemberKey) -> No
     assert isp.key.last_used_at is not None
 
 
+def test_last_use_is_written_at_most_once_a_minute(client: Client, isp: MemberKey) -> None:
+    # A busy key must not write (and lock) its row on every request.
+    assert client.get(URL, headers=isp.header).status_code == 200
+    isp.key.refresh_from_db()
+    first = isp.key.last_used_at
+    assert first is not None
+    assert client.get(URL, headers=isp.header).status_code == 200
+    isp.key.refresh_from_db()
+    assert isp.key.last_used_at == first
+    ApiKey.objects.filter(pk=isp.key.pk).update(last_used_at=first - timedelta(minutes=2))
+    assert client.get(URL, headers=isp.header).status_code == 200
+    isp.key.refresh_from_db()
+    assert isp.key.last_used_at is not None and isp.key.last_used_at > first
+
+
 def test_refused_call_does_not_set_last_used_at(client: Client, isp: MemberKey) -> None:
     revoke_api_key(key=isp.key)
     client.get(URL, headers=isp.header)
