@@ -16,7 +16,8 @@ from uvicorn_worker import UvicornWorker
 class HotlineWorker(UvicornWorker):
     CONFIG_KWARGS: dict[str, Any] = {
         "loop": "asyncio",
-        "http": "h11",
+        # h11 with a deadline for each request to arrive whole (HOTLINE_REQUEST_SECONDS).
+        "http": "hotline.core.http_deadline:DeadlineH11Protocol",
         # Client addresses: Hotline reads X-Forwarded-For itself, as far as it is told to
         # trust it (HOTLINE_TRUSTED_PROXY_HOPS); uvicorn must not rewrite them.
         "proxy_headers": False,

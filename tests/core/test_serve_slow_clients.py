@@ -96,3 +96,67 @@ def test_slow_clients_do_not_starve_the_server(tmp_path: Path) -> None:
         stop.set()
         server.terminate()
         server.wait(timeout=30)
+
+
+def read_all(conn: socket.socket) -> bytes:
+    received = b""
+    while chunk := conn.recv(4096):
+        received += chunk
+    return received
+
+
+def test_a_request_that_never_arrives_whole_is_answered_408(tmp_path: Path) -> None:
+    assert run("migrate", "-v0", var=tmp_path).returncode == 0
+    assert run("loaddemo", var=tmp_path).returncode == 0
+    port = free_port()
+    server = subprocess.Popen(
+        [str(HOTLINE), "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--no-worker"],
+        env={**environment(tmp_path), "HOTLINE_REQUEST_SECONDS": "2"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 40
+        while True:
+            try:
+                timed_get(f"http://127.0.0.1:{port}/healthz")
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.3)
+
+        def trickled(opening: bytes, drip: bytes) -> tuple[bytes, float]:
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+                started = time.monotonic()
+                conn.sendall(opening)
+                try:
+                    for _ in range(8):  # longer than the deadline, were it not enforced
+                        time.sleep(0.5)
+                        conn.sendall(drip)
+                except OSError:
+                    pass  # closed on us: what this test expects
+                return read_all(conn), time.monotonic() - started
+
+        headers, took = trickled(b"GET /tn/fr/ HTTP/1.1\r\nHost: 127.0.0.1\r\n", b"X-Slow: 1\r\n")
+        assert headers.startswith(b"HTTP/1.1 408 ") and 1.5 < took < 4.5
+        body, took = trickled(
+            b"POST /tn/fr/report/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n",
+            b"urls=a",
+        )
+        assert body.startswith(b"HTTP/1.1 408 ") and 1.5 < took < 4.5
+
+        # On a kept-alive connection: the first request is answered, the trickled second one
+        # gets a deadline of its own.
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+            conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            first = conn.recv(4096)
+            assert first.startswith(b"HTTP/1.1 200 ")
+            conn.sendall(b"GET /healthz HTTP/1.1\r\n")
+            assert read_all(conn).startswith(b"HTTP/1.1 408 ")
+
+        # A request sent whole in good time is served as ever.
+        assert timed_get(f"http://127.0.0.1:{port}/healthz") < 1.0
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
