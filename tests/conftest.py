@@ -22,6 +22,7 @@ from hotline.members.actions import create_member, issue_api_key
 from hotline.members.models import ApiKey, MemberKind, Scope
 from hotline.portals.actions import launch_portal
 from hotline.portals.models import Portal
+from hotline.portals.resolver import forget_portals
 from hotline.portals.spec import LAUNCH_FILES_DIR, load_portal_spec
 
 PASSWORD = "correct horse battery staple"
@@ -57,8 +58,10 @@ def run_worker() -> None:
 
 @pytest.fixture(autouse=True)
 def fresh_cache() -> None:
-    # Rate-limit counters live in the cache: each test starts with none.
+    # Rate-limit counters live in the cache: each test starts with none. Portals read in an
+    # earlier test (whose rows were rolled back) must not be served from memory either.
     cache.clear()
+    forget_portals()
 
 
 @pytest.fixture

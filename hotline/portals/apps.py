@@ -8,7 +8,14 @@ class PortalsConfig(AppConfig):
     verbose_name = "Portals"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from hotline.portals.models import Portal
         from hotline.portals.pages import PortalLink, register_link
+        from hotline.portals.resolver import forget_portals
+
+        post_save.connect(forget_portals, sender=Portal, dispatch_uid="hotline.forget_portals")
+        post_delete.connect(forget_portals, sender=Portal, dispatch_uid="hotline.forget_portals")
 
         register_link(PortalLink("home", "portals:home", _("Home"), "menu", 10))
         register_link(PortalLink("help", "portals:help", _("Get help"), "menu", 40))

@@ -13,6 +13,8 @@ all shipped languages off a portal), else the portal's default.
 
 from __future__ import annotations
 
+import copy
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -67,6 +69,36 @@ def may_see(request: HttpRequest, portal: Portal) -> bool:
     return bool(verified is not None and verified() and user.has_perm(PREVIEW_PERMISSION, portal))
 
 
+# Every public request names its portal: each web process keeps the portals it has read for
+# this long, so a page costs no query for them. A change (status, options) made in this process
+# is seen at once (the cache is cleared on save); other processes see it within this time.
+PORTAL_CACHE_SECONDS = 2.0
+_portals: dict[str, tuple[float, Portal]] = {}
+
+
+def portal_by_code(code: str) -> Portal | None:
+    """The portal with this code, from this process's short-lived cache when it is fresh.
+
+    Each caller gets its own copy. Only portals that exist are kept, so a flood of made-up
+    codes cannot grow the cache.
+    """
+    now = time.monotonic()
+    cached = _portals.get(code)
+    if cached is None or cached[0] <= now:
+        portal = Portal.objects.filter(code=code).first()
+        if portal is None:
+            _portals.pop(code, None)
+            return None
+        cached = (now + PORTAL_CACHE_SECONDS, portal)
+        _portals[code] = cached
+    return copy.copy(cached[1])
+
+
+def forget_portals(**_: object) -> None:
+    """Empty the cache of portals (on every save or delete of one, and between tests)."""
+    _portals.clear()
+
+
 def _host_portal(request: HttpRequest) -> Portal | None:
     host = request.META.get("HTTP_HOST", "").split(":")[0].strip().lower().rstrip(".")
     if not host:
@@ -90,7 +122,7 @@ def resolve(request: HttpRequest) -> tuple[Portal | None, str, bool]:
         return None, settings.LANGUAGE_CODE, False
     portal: Portal | None = None
     if first:
-        portal = Portal.objects.filter(code=first).first()
+        portal = portal_by_code(first)
     elif host_portal := _host_portal(request):
         portal = host_portal
     if portal is not None and not may_see(request, portal):
