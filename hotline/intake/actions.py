@@ -42,6 +42,7 @@ def file_report(
     member_id: int | None = None,
     external_reference: str = "",
     actor: str = PUBLIC,
+    verified: bool = False,
 ) -> FiledReport:
     """File an anonymous report of `urls` ([(as reported, canonical)]) on `portal`.
 
@@ -50,6 +51,9 @@ def file_report(
     later; only its Argon2 hash is kept. All or nothing: a failure part-way leaves no report
     behind. Audits `intake.report_filed` (with the number of URLs, never the URLs or who sent
     them), plus the cases' own events. No IP address or other reporter detail is recorded.
+
+    A `verified` report (a valid proof of work, or a partner's key) is marked so, and so are
+    its cases, which go ahead of unverified ones in the queue; the audit event says which.
     """
     if not urls:
         raise EmptyReport("a report needs at least one URL")
@@ -67,16 +71,19 @@ def file_report(
         receipt_hash=hash_receipt(receipt) if receipt else "",
         member_id=member_id,
         external_reference=external_reference,
+        verified=verified,
     )
     record_event(
         actor=actor,
         action="intake.report_filed",
         target=report,
         portal=portal.code,
-        data={"items": len(urls), "language": language},
+        data={"items": len(urls), "language": language, "verified": verified},
     )
     for position, (reported, canonical) in enumerate(urls, start=1):
-        case, _ = open_or_attach_case(canonical_url=canonical, portal=portal, actor=actor)
+        case, _ = open_or_attach_case(
+            canonical_url=canonical, portal=portal, actor=actor, verified=verified
+        )
         ReportItem.objects.create(
             report=report,
             position=position,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django import forms
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +18,7 @@ from hotline.intake.actions import file_report
 from hotline.intake.forms import RECEIPT, ReportForm
 from hotline.intake.limits import report_wait
 from hotline.intake.models import Report
+from hotline.intake.pow import FIELD, Verdict, check_solution, count_submission, new_challenge
 from hotline.intake.receipts import receipt_matches
 from hotline.intake.status import report_status
 from hotline.portals.models import Portal
@@ -34,12 +35,14 @@ RECEIPT_SESSION_KEY = "intake_receipt"
 def report_form(request: HttpRequest, portal: Portal, lang: str) -> HttpResponse:
     form = ReportForm(request.POST or None)
     if request.method == "POST":
-        wait, why = report_wait(request, portal)
+        count_submission(portal)
+        # With a proof of work or without (JavaScript off), the report goes ahead; only where
+        # it is queued, and which limits hold it back, depend on it.
+        verified = check_solution(request.POST.get(FIELD, ""), portal=portal) == Verdict.VERIFIED
+        wait, why = report_wait(request, portal, verified=verified)
         if wait:
             # Nothing is lost: the form comes back with what was typed, and says how long.
-            response = render(
-                request, "intake/report_form.html", {"form": form, "wait": why}, status=429
-            )
+            response = render_form(request, {"form": form, "wait": why}, status=429)
             response["Retry-After"] = str(wait)
             return response
         if form.is_valid():
@@ -52,6 +55,7 @@ def report_form(request: HttpRequest, portal: Portal, lang: str) -> HttpResponse
                 content_seen=data["content_seen"],
                 found_on=data["found_on"],
                 with_receipt=data["follow_up"] == RECEIPT,
+                verified=verified,
             )
             # The reference (and receipt code) travel in the session, not the URL: they stay
             # out of browser history, and a reload cannot file the report twice.
@@ -64,8 +68,29 @@ def report_form(request: HttpRequest, portal: Portal, lang: str) -> HttpResponse
             return HttpResponseRedirect(
                 reverse("intake:receipt", kwargs=portal_kwargs(portal, lang))
             )
-        return render(request, "intake/report_form.html", {"form": form}, status=400)
-    return render(request, "intake/report_form.html", {"form": form})
+        return render_form(request, {"form": form}, status=400)
+    return render_form(request, {"form": form})
+
+
+def render_form(
+    request: HttpRequest, context: dict[str, object], status: int = 200
+) -> HttpResponse:
+    """The report form page, with what its proof-of-work script needs."""
+    return render(
+        request, "intake/report_form.html", {**context, "pow_field": FIELD}, status=status
+    )
+
+
+@never_cache
+@require_safe
+@portal_page
+def challenge(request: HttpRequest, portal: Portal, lang: str) -> JsonResponse:
+    """A proof-of-work challenge for the report form (intake.pow), fetched by its script.
+
+    Never cached (each is drawn afresh, at the portal's current difficulty); sets no cookie
+    and stores nothing about who asked.
+    """
+    return JsonResponse(new_challenge(portal=portal))
 
 
 @never_cache
@@ -143,10 +168,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     ):
         form = ReportForm(request.POST)
         form.is_valid()  # show its own errors too, if there are any
-        return render(
-            request,
-            "intake/report_form.html",
-            {"form": form, "expired": True, "lang": language_of(request)},
-            status=403,
+        return render_form(
+            request, {"form": form, "expired": True, "lang": language_of(request)}, status=403
         )
     return plain_csrf_failure(request, reason)

@@ -59,6 +59,8 @@ def test_a_partner_files_a_report_and_gets_a_case_per_address(
         Case.objects.values_list("pk", flat=True)
     )
     report = Report.objects.get()
+    assert report.verified is True  # a partner's key vouches for it: first in the queue
+    assert all(case.has_verified_report for case in Case.objects.all())
     assert report.external_reference == "MA-HOTLINE-2026-0042"
     assert report.member_id == partner.key.member_id and report.language == "ar"
     event = AuditEvent.objects.get(action="intake.report_filed")
