@@ -43,11 +43,12 @@ MAX_PAYLOAD_LENGTH = 4000
 
 # The difficulty is the number of hashes a solver may need (the work averages half of it).
 # Chromium does about 110,000 SHA-256 hashes a second per worker on the development machine
-# (docs/benchmarks.md); a phone perhaps a quarter of that. At the base a phone needs well
-# under a second; at the top, which a flood reaches within a minute, a few seconds.
-BASE_MAX_NUMBER = 20_000
+# (docs/benchmarks.md); take a cheap phone to do a quarter of that, on one worker. At the
+# base it needs a tenth of a second or so; at the top, which a flood reaches within a minute,
+# under two seconds on average and under four at worst.
+BASE_MAX_NUMBER = 10_000
 # (report submissions on the portal in a minute, at or above which: the max number)
-FLOOD_STEPS: tuple[tuple[int, int], ...] = ((30, 50_000), (120, 100_000), (500, 200_000))
+FLOOD_STEPS: tuple[tuple[int, int], ...] = ((30, 25_000), (120, 50_000), (500, 100_000))
 MINUTE = 60
 RATE_SCOPE = "report-submissions"
 

@@ -6,7 +6,10 @@ import datetime
 
 from django import forms
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.middleware.csp import get_nonce
+from django.middleware.csrf import get_token
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -41,8 +44,7 @@ def report_form(request: HttpRequest, portal: Portal, lang: str) -> HttpResponse
         verified = check_solution(request.POST.get(FIELD, ""), portal=portal) == Verdict.VERIFIED
         wait, why = report_wait(request, portal, verified=verified)
         if wait:
-            # Nothing is lost: the form comes back with what was typed, and says how long.
-            response = render_form(request, {"form": form, "wait": why}, status=429)
+            response = render_wait(request, portal, lang, form, why)
             response["Retry-After"] = str(wait)
             return response
         if form.is_valid():
@@ -79,6 +81,38 @@ def render_form(
     return render(
         request, "intake/report_form.html", {**context, "pow_field": FIELD}, status=status
     )
+
+
+def render_wait(
+    request: HttpRequest, portal: Portal, lang: str, form: ReportForm, why: str
+) -> HttpResponse:
+    """The page of a report a rate limit held back: why, how long, and what was typed, ready
+    to send again, so nothing is lost (intake/report_wait.html).
+
+    Under a flood this answers most requests, so it is cheap: rendered without the portal's
+    context processors (menus, help list), with no database query.
+    """
+    kwargs = portal_kwargs(portal, lang)
+    context = {
+        "form": form,
+        "wait": why,
+        "portal_name": portal.name_in(lang),
+        "brand_colour": portal.option("primary_colour"),
+        "csp_nonce": get_nonce(request),
+        "favicon_url": reverse("portals:favicon", kwargs={"portal_code": portal.code}),
+        "home": reverse("portals:home", kwargs=kwargs),
+        "action": reverse("intake:report", kwargs=kwargs),
+        "challenge": reverse("intake:challenge", kwargs=kwargs),
+        "pow_field": FIELD,
+        "csrf_token": get_token(request),
+        # The answers that are not typed travel on as they came; the form checks them again.
+        "kept": [
+            (name, value)
+            for name in ("content_seen", "found_on", "follow_up")
+            for value in request.POST.getlist(name)
+        ],
+    }
+    return HttpResponse(render_to_string("intake/report_wait.html", context), status=429)
 
 
 @never_cache

@@ -15,6 +15,8 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from hotline.demo.loader import load_demo
 from hotline.intake.models import Report
+from hotline.portals.models import Portal
+from tests.browser.test_public_pages import axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -98,4 +100,31 @@ def test_without_javascript_the_report_is_stored_unverified(demo: str, browser: 
     expect(page.get_by_test_id("reference")).to_have_text(REFERENCE)
     assert Report.objects.get().verified is False
     assert not any("challenge" in url or "worker.js" in url for url in requested)
+    context.close()
+
+
+def test_a_report_held_back_by_a_limit_keeps_what_was_typed_and_passes_axe(
+    demo: str, browser: Browser
+) -> None:
+    # The page a rate limit answers with is the light one a flood gets; it must still serve
+    # a person: accessible, in their language, with what they typed ready to send again.
+    tn = Portal.objects.get(code="tn")
+    tn.options = {**tn.options, "reports_per_client_per_hour": 1}
+    tn.save(update_fields=["options"])
+    context = browser.new_context(locale="ar-TN", bypass_csp=True)  # axe is injected
+    page = context.new_page()
+    page.goto(f"{demo}/tn/ar/report/")
+    page.locator("textarea[name=urls]").fill("http://first.example/")
+    page.get_by_role("button", name="إرسال البلاغ").click()
+    expect(page.get_by_test_id("reference")).to_have_text(REFERENCE)
+    page.goto(f"{demo}/tn/ar/report/")
+    page.locator("textarea[name=urls]").fill("http://second.example/")
+    page.get_by_label("صور").check()
+    page.get_by_role("button", name="إرسال البلاغ").click()
+    expect(page.get_by_role("alert")).to_contain_text("لم يُرسَل بلاغك بعد")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.locator("textarea[name=urls]")).to_have_value("http://second.example/")
+    expect(page.locator("input[type=hidden][name=content_seen]")).to_have_value("images")
+    assert not axe_violations(page), axe_violations(page)
+    assert Report.objects.count() == 1
     context.close()

@@ -140,10 +140,10 @@ def test_the_difficulty_rises_in_steps_with_the_portals_submissions_and_stops_at
         while pow.submissions_per_minute(tn) < total:
             pow.count_submission(tn)
         seen.append(max_number(tn))
-    assert seen == [20_000, 20_000, 50_000, 50_000, 100_000, 100_000, 200_000, 200_000]
+    assert seen == [10_000, 10_000, 25_000, 25_000, 50_000, 50_000, 100_000, 100_000]
     assert max_number(ma) == pow.BASE_MAX_NUMBER  # another portal is not affected
     clock.now += 60  # the next minute remembers the last one's flood...
-    assert max_number(tn) == 200_000
+    assert max_number(tn) == 100_000
     clock.now += 60  # ...and the one after has forgotten it
     assert max_number(tn) == pow.BASE_MAX_NUMBER
 
