@@ -36,7 +36,6 @@ RECEIPT_SESSION_KEY = "intake_receipt"
 @require_http_methods(["GET", "HEAD", "POST"])
 @portal_page
 def report_form(request: HttpRequest, portal: Portal, lang: str) -> HttpResponse:
-    form = ReportForm(request.POST or None)
     if request.method == "POST":
         count_submission(portal)
         # With a proof of work or without (JavaScript off), the report goes ahead; only where
@@ -44,9 +43,11 @@ def report_form(request: HttpRequest, portal: Portal, lang: str) -> HttpResponse
         verified = check_solution(request.POST.get(FIELD, ""), portal=portal) == Verdict.VERIFIED
         wait, why = report_wait(request, portal, verified=verified)
         if wait:
-            response = render_wait(request, portal, lang, form, why)
+            response = render_wait(request, portal, lang, why)
             response["Retry-After"] = str(wait)
             return response
+    form = ReportForm(request.POST or None)  # after the limits: a flood's refusals skip it
+    if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
             filed = file_report(
@@ -83,19 +84,21 @@ def render_form(
     )
 
 
-def render_wait(
-    request: HttpRequest, portal: Portal, lang: str, form: ReportForm, why: str
-) -> HttpResponse:
+def render_wait(request: HttpRequest, portal: Portal, lang: str, why: str) -> HttpResponse:
     """The page of a report a rate limit held back: why, how long, and what was typed, ready
     to send again, so nothing is lost (intake/report_wait.html).
 
-    Under a flood this answers most requests, so it is cheap: rendered without the portal's
-    context processors (menus, help list), with no database query.
+    Under a flood this answers most requests, so it is cheap: no form is built and the page
+    is rendered without the portal's context processors (menus, help list): no database query.
     """
     kwargs = portal_kwargs(portal, lang)
+    fields = ReportForm.base_fields
     context = {
-        "form": form,
         "wait": why,
+        "typed": [
+            (name, fields[name].label, request.POST.get(name, ""))
+            for name in ("urls", "description")
+        ],
         "portal_name": portal.name_in(lang),
         "brand_colour": portal.option("primary_colour"),
         "csp_nonce": get_nonce(request),
