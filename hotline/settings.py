@@ -272,7 +272,13 @@ CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
         if CACHE_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "hotline"}
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "hotline",
+            # Django's default of 300 entries would let a flood from many addresses evict, in
+            # seconds, the counters and the spent proof-of-work solutions (hotline.intake.pow).
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
     )
 }
 HOTLINE_UPLOAD_CAP = 1_000_000

@@ -7,7 +7,9 @@ Tunisia with a TOTP device, "bob" an analyst on Morocco only, "isp" a member wit
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+import altcha
 import pytest
 from django.core.cache import cache
 from django.test import Client
@@ -54,6 +56,14 @@ def run_worker() -> None:
     their cases after the report commits; the audit events are sealed)."""
     for job in CONTINUOUS_JOBS:
         import_string(job.run_once)()
+
+
+def solve(challenge: dict[str, Any]) -> str:
+    """What the report form's script sends for `challenge`: it and its solution, base64 JSON."""
+    parsed = altcha.Challenge.from_dict(challenge)
+    solution = altcha.solve_challenge(parsed)
+    assert solution is not None
+    return altcha.Payload(parsed, solution).to_base64()
 
 
 @pytest.fixture(autouse=True)

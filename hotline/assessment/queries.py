@@ -25,12 +25,16 @@ def assessable_cases(analyst: StaffUser) -> QuerySet[Case]:
 
 
 def queue_for(analyst: StaffUser) -> QuerySet[Case]:
-    """Unassessed cases on the analyst's portals that nobody else is working on now."""
+    """Unassessed cases on the analyst's portals that nobody else is working on now.
+
+    Cases with a verified report first (a proof of work or a partner's key: a flood of junk
+    cannot bury them), then by priority, then oldest first.
+    """
     fresh_claims_after = timezone.now() - CLAIM_TIMEOUT
     return (
         assessable_cases(analyst)
         .filter(status=CaseStatus.AWAITING_ASSESSMENT)
         .exclude(Q(claim__claimed_at__gt=fresh_claims_after) & ~Q(claim__analyst=analyst))
         .select_related("portal", "claim")
-        .order_by("-priority", "opened_at", "pk")
+        .order_by("-has_verified_report", "-priority", "opened_at", "pk")
     )

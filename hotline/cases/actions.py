@@ -18,8 +18,13 @@ MAX_REPORT_PRIORITY = 20
 
 
 @audited_action
-def open_or_attach_case(*, canonical_url: str, portal: Portal, actor: str) -> tuple[Case, bool]:
+def open_or_attach_case(
+    *, canonical_url: str, portal: Portal, actor: str, verified: bool = False
+) -> tuple[Case, bool]:
     """The case for `canonical_url`, opened if new; a known URL attaches to its case.
+
+    A `verified` report (a proof of work, or a partner's key) marks the case
+    `has_verified_report`, which puts it ahead of cases with unverified reports only.
 
     A URL already confirmed stays confirmed and does not go back to the queue: it is resolved
     without an analyst looking at it again. A URL assessed as not confirmed goes back to the
@@ -29,7 +34,12 @@ def open_or_attach_case(*, canonical_url: str, portal: Portal, actor: str) -> tu
     """
     case, created = Case.objects.get_or_create(
         url_sha256=url_digest(canonical_url),
-        defaults={"canonical_url": canonical_url, "portal": portal, "report_count": 1},
+        defaults={
+            "canonical_url": canonical_url,
+            "portal": portal,
+            "report_count": 1,
+            "has_verified_report": verified,
+        },
     )
     code = portal.code
     if created:
@@ -39,6 +49,7 @@ def open_or_attach_case(*, canonical_url: str, portal: Portal, actor: str) -> tu
     Case.objects.filter(pk=case.pk).update(
         report_count=F("report_count") + 1,
         priority=Least(F("priority") + 1, Value(MAX_REPORT_PRIORITY)),
+        **({"has_verified_report": True} if verified else {}),
     )
     case.refresh_from_db()
     record_event(
@@ -52,12 +63,16 @@ def open_or_attach_case(*, canonical_url: str, portal: Portal, actor: str) -> tu
         # Back in the queue as a new case would be: at the back, at no raised priority, so
         # reports of a page already found harmless cannot push it ahead of cases not yet seen.
         # (It is not held back for a cool-down: a page can change the hour after it was seen.)
+        # Verified only if this report is: earlier ones were about what the page showed then.
         previous_resolution = case.resolved_at
         case.status = CaseStatus.AWAITING_ASSESSMENT
         case.resolved_at = None
         case.priority = 0
+        case.has_verified_report = verified
         case.opened_at = timezone.now()
-        case.save(update_fields=["status", "resolved_at", "priority", "opened_at"])
+        case.save(
+            update_fields=["status", "resolved_at", "priority", "has_verified_report", "opened_at"]
+        )
         record_event(
             actor=actor,
             action="cases.case_reopened",

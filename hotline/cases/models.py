@@ -25,11 +25,19 @@ class Case(models.Model):
     # Higher first in the queue. More reports of the same URL raise it.
     priority = models.IntegerField(default=0)
     report_count = models.PositiveIntegerField(default=0)
+    # At least one report of it came with a verified proof of work (or from a partner's key):
+    # such cases come first in the queue, so a flood of junk cannot bury real reports.
+    has_verified_report = models.BooleanField(default=False)
     opened_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["status", "-priority", "opened_at"], name="case_queue_idx")]
+        indexes = [
+            models.Index(
+                fields=["status", "-has_verified_report", "-priority", "opened_at"],
+                name="case_queue_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Case {self.pk}"

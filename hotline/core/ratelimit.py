@@ -58,17 +58,35 @@ def client_key(request: HttpRequest) -> str:
     return digest.hexdigest()[:32]
 
 
+def count(scope: str, key: str, window: int, *, now: int | None = None, history: int = 0) -> int:
+    """Count one event under `scope` and `key` in the current fixed window; the count so far.
+
+    The counter stays readable by `counted` for `history` windows after its own.
+    """
+    now = int(time.time()) if now is None else now
+    counter = _counter(scope, key, now // window)
+    timeout = (history + 1) * window + 5
+    cache.add(counter, 0, timeout=timeout)
+    try:
+        return int(cache.incr(counter))
+    except ValueError:  # expired between add and incr: this is the first hit of a window
+        cache.set(counter, 1, timeout=timeout)
+        return 1
+
+
+def counted(scope: str, key: str, window: int, *, windows_ago: int = 0) -> int:
+    """The count of the current window (or of one `windows_ago`), without counting."""
+    number = int(time.time()) // window - windows_ago
+    return int(cache.get(_counter(scope, key, number), 0))
+
+
+def _counter(scope: str, key: str, window_number: int) -> str:
+    return f"ratelimit:{scope}:{key}:{window_number}"
+
+
 def hit(limit: Limit, key: str) -> int:
     """Count one hit; 0 if within the limit, else the seconds until the window ends."""
     now = int(time.time())
-    window = now // limit.window
-    counter = f"ratelimit:{limit.scope}:{key}:{window}"
-    cache.add(counter, 0, timeout=limit.window + 5)
-    try:
-        count = cache.incr(counter)
-    except ValueError:  # expired between add and incr: this is the first hit of a window
-        cache.set(counter, 1, timeout=limit.window + 5)
-        count = 1
-    if count <= limit.count:
+    if count(limit.scope, key, limit.window, now=now) <= limit.count:
         return 0
-    return (window + 1) * limit.window - now
+    return limit.window - now % limit.window

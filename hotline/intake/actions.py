@@ -48,6 +48,7 @@ def file_report(
     external_reference: str = "",
     status_email: str = "",
     actor: str = PUBLIC,
+    verified: bool = False,
 ) -> FiledReport:
     """File an anonymous report of `urls` ([(as reported, canonical)]) on `portal`.
 
@@ -59,6 +60,10 @@ def file_report(
     kept, computed before the transaction begins. All or nothing: a failure part-way leaves no
     report behind. Audits `intake.report_filed` (with the number of URLs, never the URLs or
     who sent them). No IP address or other reporter detail is recorded.
+
+    A `verified` report (a valid proof of work, or a partner's key) is marked so, and so are
+    its cases when the items attach, which puts them ahead of unverified ones in the queue;
+    the audit event says which.
     """
     if not urls:
         raise EmptyReport("a report needs at least one URL")
@@ -81,6 +86,7 @@ def file_report(
                 external_reference=external_reference,
                 status_email=status_email,
                 actor=actor,
+                verified=verified,
             )
         except IntegrityError:
             # 40 random bits: a reference drawn twice is rare enough that letting the unique
@@ -107,6 +113,7 @@ def _store_report(
     external_reference: str,
     status_email: str,
     actor: str,
+    verified: bool,
 ) -> Report:
     """The transaction of `file_report`: the report, its items and its audit event."""
     report = Report.objects.create(
@@ -119,6 +126,7 @@ def _store_report(
         receipt_hash=receipt_hash,
         member_id=member_id,
         external_reference=external_reference,
+        verified=verified,
     )
     ReportItem.objects.bulk_create(
         ReportItem(
@@ -137,7 +145,7 @@ def _store_report(
         action="intake.report_filed",
         target=report,
         portal=portal.code,
-        data={"items": len(urls), "language": language},
+        data={"items": len(urls), "language": language, "verified": verified},
     )
     return report
 
@@ -170,7 +178,10 @@ def attach_reports_to_cases(*, report_ids: Sequence[int]) -> int:
     items.sort(key=lambda item: (url_digest(item.canonical_url), item.pk))
     for item in items:
         case, _ = open_or_attach_case(
-            canonical_url=item.canonical_url, portal=item.report.portal, actor=SYSTEM
+            canonical_url=item.canonical_url,
+            portal=item.report.portal,
+            actor=SYSTEM,
+            verified=item.report.verified,
         )
         item.case = case
     ReportItem.objects.bulk_update(items, ["case"])

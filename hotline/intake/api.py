@@ -29,8 +29,15 @@ MAX_API_URLS = 1000
 router = Router(tags=["Reports"])
 
 
+# Text without NUL characters: PostgreSQL cannot store them (nor compare with them), so one
+# would otherwise end in a 500 instead of a 422 that names the field.
+NO_NUL = r"^[^\x00]*$"
+
+
 class ReportIn(Schema):
-    portal: str = Field(description="The portal's code, e.g. 'tn'.", examples=["tn"])
+    portal: str = Field(
+        max_length=16, pattern=NO_NUL, description="The portal's code, e.g. 'tn'.", examples=["tn"]
+    )
     urls: list[str] = Field(
         min_length=1,
         max_length=MAX_API_URLS,
@@ -39,9 +46,12 @@ class ReportIn(Schema):
     )
     content_seen: list[ContentSeen] = Field(default_factory=list)
     found_on: FoundOn | None = None
-    description: str = Field(default="", max_length=2000)
+    description: str = Field(default="", max_length=2000, pattern=NO_NUL)
     external_reference: str = Field(
-        default="", max_length=100, description="Your own reference for this report."
+        default="",
+        max_length=100,
+        pattern=NO_NUL,
+        description="Your own reference for this report.",
     )
 
 
@@ -123,6 +133,8 @@ def file_partner_report(request: HttpRequest, body: ReportIn) -> Status[dict[str
         "found_on": body.found_on.value if body.found_on else "",
         "external_reference": body.external_reference,
         "actor": member_actor(key.member),
+        # A partner's key vouches for its reports as a proof of work does for a browser's.
+        "verified": True,
     }
     if not idempotency_key:
         filed, created = file_report(member_id=key.member_id, **report), True

@@ -13,10 +13,13 @@ from hotline.portals.models import Portal
 HOUR = 3600
 
 
-def report_wait(request: HttpRequest, portal: Portal) -> tuple[int, str]:
+def report_wait(request: HttpRequest, portal: Portal, *, verified: bool) -> tuple[int, str]:
     """(seconds to wait, what to tell the person), or (0, "") when the report may go ahead.
 
-    Every attempt counts, sent or refused: a flood of junk is limited like real reports.
+    Every attempt counts, sent or refused: a flood of junk is limited like real reports. The
+    connection's limit counts every report; the portal's counts and holds back only reports
+    without a verified proof of work (`intake.pow`), so a flood of junk, which fills it, cannot
+    lock out the people whose browsers did the work.
     """
     per_client = Limit("report-client", portal.option("reports_per_client_per_hour"), HOUR)
     per_portal = Limit("report-portal", portal.option("reports_per_portal_per_hour"), HOUR)
@@ -27,7 +30,7 @@ def report_wait(request: HttpRequest, portal: Portal) -> tuple[int, str]:
             "You have sent many reports in a short time. Please try again in %(minutes)s minutes.",
             minutes,
         ) % {"minutes": minutes}
-    if wait := hit(per_portal, portal.code):
+    if not verified and (wait := hit(per_portal, portal.code)):
         minutes = math.ceil(wait / 60)
         return wait, ngettext(
             "This portal is receiving very many reports right now. "

@@ -43,6 +43,10 @@ class Report(models.Model):
     # but a report outlives a member's key) and the partner's own reference for it.
     member_id = models.BigIntegerField(null=True, blank=True)
     external_reference = models.CharField(max_length=100, blank=True)
+    # Sent with a valid proof of work (intake.pow), or by a trusted partner's key: ahead of
+    # unverified reports in the queue. False says only that no browser did the work (JavaScript
+    # off, or a script): such reports are filed and assessed all the same.
+    verified = models.BooleanField(default=False)
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -7,8 +7,11 @@ import json
 
 from django import forms
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.middleware.csp import get_nonce
+from django.middleware.csrf import get_token
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -20,6 +23,7 @@ from hotline.intake.actions import file_report
 from hotline.intake.forms import RECEIPT, ReportForm
 from hotline.intake.limits import report_wait
 from hotline.intake.models import Report
+from hotline.intake.pow import FIELD, Verdict, check_solution, count_submission, new_challenge
 from hotline.intake.receipts import receipt_matches
 from hotline.intake.status import report_status
 from hotline.portals.models import Portal
@@ -39,16 +43,18 @@ RECEIPT_COOKIE_SECONDS = 600
 @require_http_methods(["GET", "HEAD", "POST"])
 @portal_page
 def report_form(request: HttpRequest, portal: Portal, lang: str) -> HttpResponse:
-    form = ReportForm(request.POST or None)
     if request.method == "POST":
-        wait, why = report_wait(request, portal)
+        count_submission(portal)
+        # With a proof of work or without (JavaScript off), the report goes ahead; only where
+        # it is queued, and which limits hold it back, depend on it.
+        verified = check_solution(request.POST.get(FIELD, ""), portal=portal) == Verdict.VERIFIED
+        wait, why = report_wait(request, portal, verified=verified)
         if wait:
-            # Nothing is lost: the form comes back with what was typed, and says how long.
-            response = render(
-                request, "intake/report_form.html", {"form": form, "wait": why}, status=429
-            )
+            response = render_wait(request, portal, lang, why)
             response["Retry-After"] = str(wait)
             return response
+    form = ReportForm(request.POST or None)  # after the limits: a flood's refusals skip it
+    if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
             filed = file_report(
@@ -60,6 +66,7 @@ def report_form(request: HttpRequest, portal: Portal, lang: str) -> HttpResponse
                 found_on=data["found_on"],
                 with_receipt=data["follow_up"] == RECEIPT,
                 status_email=form.status_email_address(),
+                verified=verified,
             )
             # Redirected, so a reload cannot file the report twice.
             thanks = reverse("intake:receipt", kwargs=portal_kwargs(portal, lang))
@@ -84,8 +91,69 @@ def report_form(request: HttpRequest, portal: Portal, lang: str) -> HttpResponse
                 samesite="Strict",
             )
             return response
-        return render(request, "intake/report_form.html", {"form": form}, status=400)
-    return render(request, "intake/report_form.html", {"form": form})
+        return render_form(request, {"form": form}, status=400)
+    return render_form(request, {"form": form})
+
+
+def render_form(
+    request: HttpRequest, context: dict[str, object], status: int = 200
+) -> HttpResponse:
+    """The report form page, with what its proof-of-work script needs."""
+    return render(
+        request, "intake/report_form.html", {**context, "pow_field": FIELD}, status=status
+    )
+
+
+def render_wait(request: HttpRequest, portal: Portal, lang: str, why: str) -> HttpResponse:
+    """The page of a report a rate limit held back: why, how long, and what was typed, ready
+    to send again, so nothing is lost (intake/report_wait.html).
+
+    Under a flood this answers most requests, so it is cheap: no form is built and the page
+    is rendered without the portal's context processors (menus, help list): no database query.
+    """
+    kwargs = portal_kwargs(portal, lang)
+    fields = ReportForm.base_fields
+    context = {
+        "wait": why,
+        "typed": [
+            (name, fields[name].label, request.POST.get(name, ""))
+            for name in ("urls", "description")
+        ],
+        "portal_name": portal.name_in(lang),
+        "brand_colour": portal.option("primary_colour"),
+        "csp_nonce": get_nonce(request),
+        "favicon_url": reverse("portals:favicon", kwargs={"portal_code": portal.code}),
+        "home": reverse("portals:home", kwargs=kwargs),
+        "action": reverse("intake:report", kwargs=kwargs),
+        "challenge": reverse("intake:challenge", kwargs=kwargs),
+        "pow_field": FIELD,
+        "csrf_token": get_token(request),
+        # The answers that are not typed travel on as they came; the form checks them again.
+        "kept": [
+            (name, value)
+            for name in (
+                "content_seen",
+                "found_on",
+                "follow_up",
+                "status_email",
+                "status_email_consent",
+            )
+            for value in request.POST.getlist(name)
+        ],
+    }
+    return HttpResponse(render_to_string("intake/report_wait.html", context), status=429)
+
+
+@never_cache
+@require_safe
+@portal_page
+def challenge(request: HttpRequest, portal: Portal, lang: str) -> JsonResponse:
+    """A proof-of-work challenge for the report form (intake.pow), fetched by its script.
+
+    Never cached (each is drawn afresh, at the portal's current difficulty); sets no cookie
+    and stores nothing about who asked.
+    """
+    return JsonResponse(new_challenge(portal=portal))
 
 
 @never_cache
@@ -168,10 +236,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     ):
         form = ReportForm(request.POST)
         form.is_valid()  # show its own errors too, if there are any
-        return render(
-            request,
-            "intake/report_form.html",
-            {"form": form, "expired": True, "lang": language_of(request)},
-            status=403,
+        return render_form(
+            request, {"form": form, "expired": True, "lang": language_of(request)}, status=403
         )
     return plain_csrf_failure(request, reason)

@@ -91,7 +91,8 @@ OPTIONS: tuple[PortalOption, ...] = (
         key="reports_per_portal_per_hour",
         default=5000,
         parse=per_hour,
-        help="Reports the whole portal accepts in an hour before asking everyone to wait.",
+        help="Reports without a verified proof of work (JavaScript off, or junk) the whole "
+        "portal accepts in an hour before asking their senders to wait.",
     ),
 )
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from hotline.assessment import actions
 from hotline.assessment.models import Assessment, Claim, Outcome
+from hotline.assessment.queries import queue_for
 from hotline.audit.models import AuditEvent
 from hotline.cases.models import Case, CaseStatus
 from hotline.core.classification import Category
@@ -19,8 +20,10 @@ from hotline.urllist.models import UrlListEntry
 from tests.conftest import Analyst, make_analyst, run_worker, sign_in
 
 
-def report(portal: Portal, *urls: str) -> list[Case]:
-    filed = file_report(portal=portal, language="fr", urls=[(url, url) for url in urls])
+def report(portal: Portal, *urls: str, verified: bool = False) -> list[Case]:
+    filed = file_report(
+        portal=portal, language="fr", urls=[(url, url) for url in urls], verified=verified
+    )
     run_worker()
     cases = [item.case for item in filed.report.items.order_by("position")]
     assert all(cases), "the worker attached every item"
@@ -70,6 +73,21 @@ def test_queue_lists_a_case_once_however_many_reports_it_has(
     page = alice_client.get("/staff/").content.decode()
     assert page.count(f"Assess case #{case.pk}") == 1
     assert "1 case awaiting assessment" in page
+
+
+def test_cases_with_a_verified_report_come_first_then_priority_then_age(
+    alice: Analyst, tn: Portal
+) -> None:
+    (old_junk,) = report(tn, "http://old-junk.example/")
+    for _ in range(5):  # reported again and again: a high priority, but never verified
+        report(tn, "http://popular-junk.example/")
+    (popular_junk,) = report(tn, "http://popular-junk.example/")
+    (real,) = report(tn, "http://real.example/", verified=True)
+    (newer_real,) = report(tn, "http://newer-real.example/", verified=True)
+    (later_verified,) = report(tn, "http://old-junk.example/", verified=True)
+    assert later_verified.pk == old_junk.pk  # a verified report of it moved it up
+    queue = [case.pk for case in queue_for(alice.user)]
+    assert queue == [old_junk.pk, real.pk, newer_real.pk, popular_junk.pk]
 
 
 def test_claim_assess_and_the_case_leaves_the_queue(

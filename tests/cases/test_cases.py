@@ -118,3 +118,26 @@ def test_priority_from_repeat_reports_is_capped(tn: Portal) -> None:
         case, _ = open_or_attach_case(canonical_url=URL, portal=tn, actor="public")
     assert case.report_count == MAX_REPORT_PRIORITY + 5
     assert case.priority == MAX_REPORT_PRIORITY
+
+
+def test_a_verified_report_marks_its_case_and_an_unverified_one_never_unmarks_it(
+    tn: Portal,
+) -> None:
+    case, _ = open_or_attach_case(canonical_url=URL, portal=tn, actor="public")
+    assert case.has_verified_report is False
+    case, _ = open_or_attach_case(canonical_url=URL, portal=tn, actor="public", verified=True)
+    assert case.has_verified_report is True
+    case, _ = open_or_attach_case(canonical_url=URL, portal=tn, actor="public")
+    assert case.has_verified_report is True
+    new, _ = open_or_attach_case(canonical_url=URL + "2", portal=tn, actor="x", verified=True)
+    assert new.has_verified_report is True
+
+
+def test_a_reopened_case_is_verified_only_if_the_report_reopening_it_is(tn: Portal) -> None:
+    case, _ = open_or_attach_case(canonical_url=URL, portal=tn, actor="public", verified=True)
+    resolve_case(case=case, confirmed=False, category=None, actor="system")
+    again, _ = open_or_attach_case(canonical_url=URL, portal=tn, actor="public")
+    assert again.status == CaseStatus.AWAITING_ASSESSMENT and again.has_verified_report is False
+    resolve_case(case=again, confirmed=False, category=None, actor="system")
+    again, _ = open_or_attach_case(canonical_url=URL, portal=tn, actor="public", verified=True)
+    assert again.has_verified_report is True

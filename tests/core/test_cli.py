@@ -105,7 +105,7 @@ def test_serve_runs_web_and_worker_and_ctrl_c_stops_both(var_dir: Path) -> None:
                 ) as response:
                     assert response.status == 200
                     break
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
                 assert time.monotonic() < deadline, "server did not answer within 40 s"
                 time.sleep(0.3)
         with urllib.request.urlopen(

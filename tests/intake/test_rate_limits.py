@@ -1,6 +1,8 @@
 """Rate limits: a connection, and a whole portal, may send only so many reports an hour.
 
-Counted under a keyed hash of the address, never the address itself.
+Counted under a keyed hash of the address, never the address itself. The portal's limit holds
+back only reports without a verified proof of work: a flood of junk fills it, and people whose
+browsers did the work still get through.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from django.test import Client, RequestFactory
 
 from hotline.core.ratelimit import client_key
 from hotline.intake.models import Report
+from hotline.intake.pow import new_challenge
 from hotline.portals.models import Portal
+from tests.conftest import solve
 
 
 def limit(portal: Portal, **options: int) -> None:
@@ -42,6 +46,37 @@ def test_the_portal_asks_everyone_to_wait_under_a_flood(client: Client, tn: Port
     assert codes == [302] * 5 + [429] * 2
     page = client.post("/tn/en/report/", {"urls": "x"}, REMOTE_ADDR="192.0.2.1").content
     assert b"This portal is receiving very many reports right now." in page
+
+
+def test_the_portals_limit_counts_and_holds_back_only_unverified_reports(
+    client: Client, tn: Portal
+) -> None:
+    limit(tn, reports_per_portal_per_hour=2)
+
+    def verified(address: str) -> int:
+        data = {"urls": "http://real.example/", "altcha": solve(new_challenge(portal=tn))}
+        return client.post("/tn/en/report/", data, REMOTE_ADDR=address).status_code
+
+    assert [send(client, "203.0.113.1"), verified("203.0.113.2")] == [302, 302]
+    assert [send(client, "203.0.113.3"), send(client, "203.0.113.4")] == [302, 429]
+    # The portal is full for unverified reports; verified ones still go ahead, and never
+    # counted towards it (the third report above was the second unverified one).
+    assert [verified(f"198.51.100.{n}") for n in range(1, 6)] == [302] * 5
+    assert Report.objects.filter(verified=True).count() == 6
+    assert Report.objects.filter(verified=False).count() == 2
+
+
+def test_a_connection_is_limited_with_or_without_proof_of_work(client: Client, tn: Portal) -> None:
+    limit(tn, reports_per_client_per_hour=2)
+    codes = [
+        client.post(
+            "/tn/en/report/",
+            {"urls": "http://one.example/", "altcha": solve(new_challenge(portal=tn))},
+            REMOTE_ADDR="203.0.113.8",
+        ).status_code
+        for _ in range(3)
+    ]
+    assert codes == [302, 302, 429]
 
 
 def test_the_limit_speaks_the_portals_language(client: Client, tn: Portal) -> None:

@@ -59,6 +59,8 @@ def test_a_partner_files_a_report_and_gets_a_case_per_address(
         Case.objects.values_list("pk", flat=True)
     )
     report = Report.objects.get()
+    assert report.verified is True  # a partner's key vouches for it: first in the queue
+    assert all(case.has_verified_report for case in Case.objects.all())
     assert report.external_reference == "MA-HOTLINE-2026-0042"
     assert report.member_id == partner.key.member_id and report.language == "ar"
     event = AuditEvent.objects.get(action="intake.report_filed")
@@ -129,3 +131,14 @@ def test_the_openapi_document_describes_the_report_api(client: Client) -> None:
     operation = schema["paths"]["/api/v1/reports"]["post"]
     assert {"201", "400", "404", "409"} <= set(operation["responses"])
     assert any(p["name"] == "Idempotency-Key" for p in operation["parameters"])
+
+
+@pytest.mark.parametrize("field", ["portal", "description", "external_reference"])
+def test_a_nul_character_is_refused_by_name_not_a_server_error(
+    client: Client, tn: Portal, partner: MemberKey, field: str
+) -> None:
+    body = {"portal": "tn", "urls": ["http://one.example/"], field: "t\x00n"}
+    response = post(client, partner, body)
+    assert response.status_code == 422, response.content
+    assert field in json.dumps(response.json()["details"])
+    assert not Report.objects.exists()
