@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db.models import F, Value
 from django.db.models.functions import Least
 from django.utils import timezone
@@ -32,6 +34,28 @@ def open_or_attach_case(
     Audits `cases.case_opened`, or `cases.report_attached` (with whether the content was
     already known) and, on a reopen, `cases.case_reopened`.
     """
+    return _open_or_attach(
+        canonical_url=canonical_url, portal=portal, actor=actor, verified=verified
+    )
+
+
+@audited_action
+def open_or_attach_cases(
+    *, urls: Sequence[tuple[str, Portal, bool]], actor: str
+) -> list[tuple[Case, bool]]:
+    """`open_or_attach_case` for each (canonical URL, portal, verified), in the order given,
+    in one transaction (the worker attaches many reports at once; one action instead of one
+    per URL saves a savepoint each). Audits as `open_or_attach_case` does, for each URL.
+    """
+    return [
+        _open_or_attach(canonical_url=url, portal=portal, actor=actor, verified=verified)
+        for url, portal, verified in urls
+    ]
+
+
+def _open_or_attach(
+    *, canonical_url: str, portal: Portal, actor: str, verified: bool
+) -> tuple[Case, bool]:
     case, created = Case.objects.get_or_create(
         url_sha256=url_digest(canonical_url),
         defaults={

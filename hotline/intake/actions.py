@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from django.db import IntegrityError
 
 from hotline.audit.actions import PUBLIC, SYSTEM, audited_action, record_event
-from hotline.cases.actions import open_or_attach_case
+from hotline.cases.actions import open_or_attach_cases
 from hotline.core.hashing import url_digest
 from hotline.intake.models import IdempotentRequest, Report, ReportItem, StatusEmail
 from hotline.intake.receipts import hash_receipt, new_receipt
@@ -176,13 +176,11 @@ def attach_reports_to_cases(*, report_ids: Sequence[int]) -> int:
         .filter(report_id__in=report_ids, case__isnull=True)
     )
     items.sort(key=lambda item: (url_digest(item.canonical_url), item.pk))
-    for item in items:
-        case, _ = open_or_attach_case(
-            canonical_url=item.canonical_url,
-            portal=item.report.portal,
-            actor=SYSTEM,
-            verified=item.report.verified,
-        )
+    cases = open_or_attach_cases(
+        urls=[(item.canonical_url, item.report.portal, item.report.verified) for item in items],
+        actor=SYSTEM,
+    )
+    for item, (case, _) in zip(items, cases, strict=True):
         item.case = case
     ReportItem.objects.bulk_update(items, ["case"])
     return len(items)
