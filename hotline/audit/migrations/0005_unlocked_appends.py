@@ -35,7 +35,7 @@ def _old_event_hash(event: Any) -> str:
 
 
 def convert_the_chain(apps: Any, schema_editor: Any) -> None:
-    from hotline.audit.chain import GENESIS_HASH, entry_mac, head_seal, link_hash
+    from hotline.audit.chain import GENESIS_HASH, entry_mac_of, head_seal, link_hash
 
     alias = schema_editor.connection.alias
     AuditEvent = apps.get_model("audit", "AuditEvent")
@@ -54,15 +54,7 @@ def convert_the_chain(apps: Any, schema_editor: Any) -> None:
                 "Run `hotline audit verify` on the previous release to see why."
             )
         old_prev = event.hash
-        event.entry_mac = entry_mac(
-            occurred_at=event.occurred_at,
-            actor=event.actor,
-            action=event.action,
-            target_type=event.target_type,
-            target_id=event.target_id,
-            portal=event.portal,
-            data=event.data,
-        )
+        event.entry_mac = entry_mac_of(event)
         event.prev_hash = prev_hash
         event.hash = link_hash(seq=seq, prev_hash=prev_hash, entry_mac=event.entry_mac)
         event.save(update_fields=["entry_mac", "prev_hash", "hash"])
