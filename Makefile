@@ -45,6 +45,9 @@ run: $(VENV)/.runtime catalogues
 	@[ -f "$(LOCAL_ENV)" ] || printf '# Written by `make run`: a local demo. Never on a production host.\nHOTLINE_DEBUG=1\n' > "$(LOCAL_ENV)"
 	$(BIN)/hotline migrate --no-input
 	$(BIN)/hotline loaddemo
+	@# The offline IP to country/network database for hosting traces (docs/hosting-trace.md);
+	@# without the network the site still runs, and traces lack country and network.
+	@$(BIN)/hotline geo install || echo "hotline geo install failed: traces will have no country or network until it succeeds."
 	$(BIN)/hotline serve
 
 test-tools:
@@ -72,8 +75,9 @@ clean:
 
 # Translators: refresh the .po files from the code (needs GNU gettext), then translate every
 # new entry in each hotline/locale/*/LC_MESSAGES/django.po. `make test` fails while any public
-# string lacks a translation. The staff pages (assessment) are not translated yet.
+# string lacks a translation in any language, or any staff string one in Arabic or French
+# (staff-only strings may stay blank in es, pt and sw: see hotline/core/catalogues.py).
 LOCALES := ar fr es pt sw
 messages: $(VENV)/.runtime
-	cd hotline && HOTLINE_DEBUG=1 ../$(BIN)/django-admin makemessages $(addprefix -l ,$(LOCALES)) --no-obsolete --settings=hotline.settings --pythonpath=.. -i "assessment/*"
+	cd hotline && HOTLINE_DEBUG=1 ../$(BIN)/django-admin makemessages $(addprefix -l ,$(LOCALES)) --no-obsolete --settings=hotline.settings --pythonpath=..
 	$(MAKE) catalogues

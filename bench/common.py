@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import platform
 import statistics
 import sys
 import tempfile
@@ -50,3 +51,17 @@ def throwaway_database(name: str, *, sqlite_file: bool = False) -> Iterator[None
             yield
         finally:
             teardown_databases(old, verbosity=0)
+
+
+def postgres_machine() -> str:
+    """Where a figure was measured, in one line: PostgreSQL's version, Python, machine, load."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        server = cursor.fetchone()[0]
+    return (
+        f"database: postgresql {server}; python {platform.python_version()}; "
+        f"{platform.machine()}; {os.cpu_count()} cpus; load average "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )

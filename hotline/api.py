@@ -22,7 +22,9 @@ api = NinjaAPI(
         "`Authorization: Bearer <key>`; keys are issued by the hotline."
     ),
     urls_namespace="api-v1",
-    docs_url=None,  # the interactive docs page loads third-party scripts; the schema is enough
+    # Swagger UI from ninja's own static files (ninja is an installed app): nothing from a CDN,
+    # under the site's CSP like every page (tests/browser/test_api_docs.py).
+    docs_url="/docs",
 )
 api.add_router("/", urllist_router)
 api.add_router("/", reports_router)
@@ -35,6 +37,8 @@ def key_refused(request: HttpRequest, exc: KeyRefused) -> HttpResponse:
     )
     if exc.status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="hotline"'
+    if exc.retry_after:
+        response["Retry-After"] = str(exc.retry_after)
     return response
 
 

@@ -1,7 +1,8 @@
 """The `hotline` command: Django's manage.py under the project's name, Hotline's commands first.
 
 `hotline serve`, `hotline worker`, `hotline portal launch FILE.toml`, `hotline staff add`, ...
-and every Django command (`hotline migrate`, `hotline createsuperuser`, `hotline check`).
+and every Django command (`hotline migrate`, `hotline check`); `hotline createsuperuser` points
+to `hotline staff add NAME --superuser`, which is audited and enrols an authenticator.
 
 `make run` writes `var/hotline.env` (HOTLINE_DEBUG=1 for the local demo), and this command reads
 it for any variable the environment does not set, so that `hotline staff list` in a second
@@ -59,7 +60,8 @@ def print_help() -> None:
         command = load_command_class(get_commands()[name], name)
         print(f"  {name:<12} {command.help.splitlines()[0] if command.help else ''}")
     print(
-        "\nDjango's commands also work (migrate, createsuperuser, check --deploy, shell, ...):"
+        "\nDjango's commands also work (migrate, check --deploy, shell, ...); for an admin"
+        "\naccount use `hotline staff add NAME --superuser` (createsuperuser points there):"
         "\n  hotline help --commands   lists them all"
     )
 

@@ -26,6 +26,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("staff/", include("hotline.accounts.urls")),
     path("staff/", include("hotline.assessment.urls")),
+    path("staff/", include("hotline.assessment.takedown_urls")),
     path("api/v1/", api.urls),
     path("", include("hotline.portals.urls")),
     path("", include("hotline.intake.urls")),

@@ -6,28 +6,79 @@ Tunisia with a TOTP device, "bob" an analyst on Morocco only, "isp" a member wit
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import altcha
 import pytest
 from django.core.cache import cache
+from django.core.servers.basehttp import ThreadedWSGIServer
 from django.test import Client
+from django.test.testcases import LiveServerThread
 from django.utils.module_loading import import_string
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hotline.accounts.actions import add_totp_device, create_staff_user, grant_portal_roles
 from hotline.accounts.models import Role, StaffUser
+from hotline.cases.actions import move_case
+from hotline.cases.models import Case, CaseStatus
+from hotline.core.classification import OutcomeKind
 from hotline.core.periodic import CONTINUOUS_JOBS
 from hotline.members.actions import create_member, issue_api_key
 from hotline.members.models import ApiKey, MemberKind, Scope
+from hotline.outcomes.actions import settle_case
+from hotline.outcomes.decide import Result, Source
 from hotline.portals.actions import launch_portal
 from hotline.portals.models import Portal
 from hotline.portals.resolver import forget_portals
 from hotline.portals.spec import LAUNCH_FILES_DIR, load_portal_spec
+from hotline.urllist.lookup import reset_index
+
+# The test world's servers that many test modules use, as fixtures (tests/world/).
+pytest_plugins = ["tests.world.smtp"]
 
 PASSWORD = "correct horse battery staple"
+
+
+class _LiveServer(ThreadedWSGIServer):
+    """pytest-django's live server, answering one request at a time on in-memory SQLite.
+
+    There the server's request threads share the test's one database connection, and two
+    requests at once (a staff page and its welfare heartbeat) would use it together, which
+    sqlite3 answers with "bad parameter or other API misuse" and a session read as empty (the
+    analyst finds themself signed out). The lock is per request, not per connection, so a
+    browser's idle keep-alive connection holds nothing. Other databases stay concurrent.
+    """
+
+    def __init__(
+        self, *args: Any, connections_override: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, connections_override=connections_override, **kwargs)
+        self.one_at_a_time = threading.Lock() if connections_override else None
+
+    def set_app(self, application: Callable[..., Iterable[bytes]]) -> None:
+        lock = self.one_at_a_time
+        if lock is None:
+            super().set_app(application)
+            return
+
+        def serialised(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+            with lock:
+                response = application(environ, start_response)
+                try:
+                    return [b"".join(response)]  # a streamed body reads the database too
+                finally:
+                    close = getattr(response, "close", None)
+                    if close is not None:
+                        close()
+
+        super().set_app(serialised)
+
+
+LiveServerThread.server_class = _LiveServer
 
 
 @dataclass
@@ -58,6 +109,21 @@ def run_worker() -> None:
         import_string(job.run_once)()
 
 
+def resolve(case: Case, category: str | None, actor: str = "system") -> Case:
+    """Give `case` an analyst's result through outcomes, as the workstation would: criminal in
+    `category`, or not criminal when `category` is None (the list changes accordingly)."""
+    case = move_case(case=case, to=CaseStatus.IN_ASSESSMENT, actor=actor, reason="claimed")
+    kind = OutcomeKind.CRIMINAL if category else OutcomeKind.NOT_CRIMINAL
+    settle_case(
+        case=case,
+        result=Result(kind=kind, category=category or ""),
+        source=Source.ASSESSMENT,
+        actor=actor,
+    )
+    case.refresh_from_db()
+    return case
+
+
 def solve(challenge: dict[str, Any]) -> str:
     """What the report form's script sends for `challenge`: it and its solution, base64 JSON."""
     parsed = altcha.Challenge.from_dict(challenge)
@@ -72,6 +138,8 @@ def fresh_cache() -> None:
     # earlier test (whose rows were rolled back) must not be served from memory either.
     cache.clear()
     forget_portals()
+    # Nor the URL list lookup's index of a list whose rows (and versions) were rolled back.
+    reset_index()
 
 
 @pytest.fixture

@@ -5,11 +5,16 @@ tests exercise what runs. The database comes from HOTLINE_DATABASE_URL like in p
 """
 
 import os
+from pathlib import Path
 
 os.environ.setdefault(
     "HOTLINE_SECRET_KEY", "tests-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 )
 os.environ.setdefault("HOTLINE_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+# The suite's analysts assess as seasoned ones whose results are acted on at once; the tests of
+# second assessments (tests/assessment/test_qa*.py) set the policy they need.
+os.environ.setdefault("HOTLINE_QA_FIRST_ASSESSMENTS", "0")
+os.environ.setdefault("HOTLINE_QA_SAMPLE_PERCENT", "0")
 
 from hotline.settings import *  # noqa: F403
 
@@ -22,3 +27,16 @@ SECURE_HSTS_SECONDS = 0
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+
+# --- Outbound fetching (takedown capture and re-checks) ---
+# The test world's web servers listen on loopback; every other private range stays refused.
+# Production settings refuse this (hotline/settings.py), so it can only be set here.
+HOTLINE_FETCH_ALLOW_LOOPBACK = True
+# New cases are not captured in the background here: the tests that exercise capture start it
+# themselves (tests/takedown), and no other test's worker spends its time fetching.
+HOTLINE_CAPTURE_NEW_CASES = False
+# Seatbelts: nothing a test does without the test world's servers may reach a real one. Names
+# are resolved by a server on loopback that is not there (tests that need DNS start WorldDns),
+# and no RDAP registry is known (tests that need one start WorldRdap).
+HOTLINE_DNS_NAMESERVERS = ["127.0.0.1:9"]
+HOTLINE_RDAP_BOOTSTRAP = str(Path(__file__).resolve().parent / "world" / "rdap-none.json")

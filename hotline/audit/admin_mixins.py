@@ -54,6 +54,32 @@ class AuditedAdmin(admin.ModelAdmin):
                 self._record(request, obj, "admin.deleted")
             super().delete_queryset(request, queryset)
 
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # Many-to-many fields (a user's groups and permissions, a group's permissions) are saved
+        # here, after save_model: who gained or lost which is a privileged change of its own,
+        # so each changed field gets an `admin.relations_changed` event naming them.
+        obj = form.instance
+        fields = [f for f in obj._meta.many_to_many if f.name in form.changed_data]
+        before = {f.name: self._related(obj, f.name) if change else set() for f in fields}
+        with transaction.atomic():
+            super().save_related(request, form, formsets, change)
+            for field in fields:
+                after = self._related(obj, field.name)
+                added, removed = after - before[field.name], before[field.name] - after
+                if added or removed:
+                    self._record(
+                        request,
+                        obj,
+                        "admin.relations_changed",
+                        field=field.name,
+                        added=sorted(added),
+                        removed=sorted(removed),
+                    )
+
+    @staticmethod
+    def _related(obj: models.Model, field: str) -> set[str]:
+        return {str(related) for related in getattr(obj, field).all()}
+
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         with transaction.atomic():
             super().save_formset(request, form, formset, change)

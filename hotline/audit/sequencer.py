@@ -7,10 +7,11 @@ does, so two sequencers (two `hotline worker`s) take turns rather than fork the 
 
 from __future__ import annotations
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from hotline.audit.chain import head_seal, key_fingerprint, link_hash
 from hotline.audit.models import AuditEvent, ChainHead
+from hotline.core.bulk import update_rows
 
 BATCH = 1000
 
@@ -37,14 +38,7 @@ def seal_pending_events(*, batch: int = BATCH) -> int:
                 event.prev_hash = prev_hash
                 event.hash = link_hash(seq=seq, prev_hash=prev_hash, entry_mac=event.entry_mac)
                 prev_hash = event.hash
-            # One statement per event, sent together (psycopg pipelines executemany): the
-            # ORM's bulk_update builds a CASE of every row, quadratic in the batch.
-            table = connection.ops.quote_name(AuditEvent._meta.db_table)
-            with connection.cursor() as cursor:
-                cursor.executemany(
-                    f"UPDATE {table} SET seq = %s, prev_hash = %s, hash = %s WHERE id = %s",  # noqa: S608
-                    [(e.seq, e.prev_hash, e.hash, e.pk) for e in pending],
-                )
+            update_rows(pending, ["seq", "prev_hash", "hash"])
             head.last_seq, head.last_hash = seq, prev_hash
             head.key_fingerprint = head.key_fingerprint or key_fingerprint()
             head.seal = head_seal(seq, prev_hash)

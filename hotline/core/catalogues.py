@@ -18,6 +18,21 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
+# The staff pages speak Arabic, French and English only (settings.STAFF_LANGUAGES): a string
+# that only staff pages show must be translated into these catalogues, and the other languages'
+# catalogues may leave it blank. A string is staff-only when every place it comes from is under
+# one of these paths (relative to hotline/); one public use makes it public, due in every
+# language. A new staff app or template goes here.
+STAFF_CATALOGUES = frozenset({"ar", "fr"})
+STAFF_SOURCES = (
+    "accounts/",
+    "assessment/",
+    "cases/",
+    "outcomes/",
+    "takedown/",
+    "core/classification.py",
+    "templates/staff_base.html",
+)
 # %(name)s, %s, %d (python-format) and {name} (str.format / format_html) placeholders.
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]|%[sdif]|\{(\w*)\}")
 
@@ -62,14 +77,27 @@ def _texts(message: Message) -> tuple[list[str], list[str]]:
     return ids, [s or "" for s in raw]
 
 
+def staff_only(message: Message) -> bool:
+    """Whether only staff pages show `message` (see STAFF_SOURCES)."""
+    return bool(message.locations) and all(
+        filename.startswith(STAFF_SOURCES) for filename, _line in message.locations
+    )
+
+
 def catalogue_problems(path: Path) -> list[Problem]:
-    """Untranslated, fuzzy or obsolete entries, wrong plural counts, changed placeholders."""
+    """Untranslated, fuzzy or obsolete entries, wrong plural counts, changed placeholders.
+
+    Staff-only strings count in the staff catalogues (STAFF_CATALOGUES) only: no staff page
+    speaks the other languages, so what those catalogues hold for them is never shown.
+    """
     catalogue = read_catalogue(path)
     language = path.parents[1].name
     problems: list[Problem] = []
     for message in catalogue:
         if not message.id:
             continue  # the header
+        if language not in STAFF_CATALOGUES and staff_only(message):
+            continue
         ids, strings = _texts(message)
         label = ids[0]
         if message.fuzzy:

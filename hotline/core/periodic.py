@@ -7,15 +7,40 @@ when each was last enqueued, so several workers never enqueue the same run twice
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
+
+from django.conf import settings
 
 
 @dataclass(frozen=True)
 class PeriodicJob:
+    """A task enqueued every `every`, or at each of the times of day `at` (UTC) instead."""
+
     name: str
     task: str  # dotted path to a django.tasks Task
-    every: timedelta
+    every: timedelta | None
     why: str
+    at: tuple[time, ...] = ()
+
+    def __post_init__(self) -> None:
+        if (self.every is None) == (not self.at):
+            raise ValueError(f"periodic job {self.name}: give either `every` or `at`")
+
+    def is_due(self, last_enqueued_at: datetime, now: datetime) -> bool:
+        """Whether a run is due at `now` when the last was enqueued at `last_enqueued_at`."""
+        if self.every is not None:
+            return last_enqueued_at + self.every <= now
+        return last_enqueued_at < self.latest_time_at_or_before(now)
+
+    def latest_time_at_or_before(self, now: datetime) -> datetime:
+        """The latest of the times of day `at` (UTC) that is not after `now`."""
+        now = now.astimezone(UTC)
+        for day in (now.date(), now.date() - timedelta(days=1)):
+            for at in sorted(self.at, reverse=True):
+                moment = datetime.combine(day, at, tzinfo=UTC)
+                if moment <= now:
+                    return moment
+        raise AssertionError("unreachable: some time of yesterday is before now")
 
 
 @dataclass(frozen=True)
@@ -46,6 +71,42 @@ CONTINUOUS_JOBS: tuple[ContinuousJob, ...] = (
 
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob(
+        name="takedown-rechecks",
+        task="hotline.takedown.tasks.run_due_rechecks",
+        every=timedelta(minutes=1),
+        why="Confirmed content is checked again on its schedule (HOTLINE_TAKEDOWN_RECHECKS); "
+        "the moment it is gone its URL leaves the list, and if it comes back it is re-listed.",
+    ),
+    PeriodicJob(
+        name="takedown-send-notices",
+        task="hotline.takedown.tasks.send_due_notices",
+        every=timedelta(minutes=1),
+        why="A notice whose delivery failed is tried again (doubling waits) until it is sent "
+        "or marked failed for a person to route.",
+    ),
+    PeriodicJob(
+        name="takedown-escalate",
+        task="hotline.takedown.tasks.escalate_overdue_notices",
+        every=timedelta(minutes=10),
+        why="Content still online past HOTLINE_TAKEDOWN_ESCALATE_AFTER is escalated to the "
+        "next party (a hotline's case to the national authority, a provider's upstream).",
+    ),
+    PeriodicJob(
+        name="urllist-publish",
+        task="hotline.urllist.tasks.publish_url_list_task",
+        every=None,
+        at=settings.HOTLINE_URLLIST_PUBLISH_TIMES,
+        why="Members' full URL list feeds are renewed at fixed times (HOTLINE_URLLIST_PUBLISH_"
+        "TIMES, UTC; twice a day by default); changes reach them at once through ?since=.",
+    ),
+    PeriodicJob(
+        name="takedown-evidence-expiry",
+        task="hotline.takedown.tasks.expire_evidence_task",
+        every=timedelta(hours=1),
+        why="Captured images kept in the evidence store (HOTLINE_EVIDENCE_KEY) are deleted "
+        "within an hour of HOTLINE_EVIDENCE_DAYS after their capture; their hashes stay.",
+    ),
+    PeriodicJob(
         name="audit-verify",
         task="hotline.audit.tasks.verify_audit_chain",
         every=timedelta(hours=6),
@@ -56,6 +117,20 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         task="hotline.core.tasks.clear_expired_sessions",
         every=timedelta(hours=1),
         why="A reporter's session holds their receipt; it should not outlive its expiry.",
+    ),
+    PeriodicJob(
+        name="expired-claims",
+        task="hotline.assessment.tasks.return_expired_leases",
+        every=timedelta(minutes=1),
+        why="A case whose analyst closed the page or walked away goes back to the queue within "
+        'a minute of its lease running out ("next case" takes one over at once).',
+    ),
+    PeriodicJob(
+        name="forget-sign-in-throttles",
+        task="hotline.accounts.tasks.forget_sign_in_throttles",
+        every=timedelta(hours=1),
+        why="A connection's sign-in failures are forgotten after an hour; its row (a keyed "
+        "hash of its address) should not stay longer.",
     ),
     PeriodicJob(
         name="status-emails",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
 import time
 from dataclasses import dataclass
@@ -47,14 +48,36 @@ def client_address(request: HttpRequest) -> str:
 def _daily_secret() -> bytes:
     day = time.strftime("%Y-%m-%d", time.gmtime())
     key = f"ratelimit-secret:{day}"
-    cache.add(key, secrets.token_hex(32), timeout=SECRET_TTL)  # first process of the day wins
+    # Read first: all day but its first moment the secret is there, and one cache call (a
+    # round trip with Redis) is all a request pays.
     value = cache.get(key)
+    if value is None:
+        cache.add(key, secrets.token_hex(32), timeout=SECRET_TTL)  # first process of the day wins
+        value = cache.get(key)
     return str(value).encode() if value else secrets.token_bytes(32)
 
 
+def counted_network(address: str) -> str:
+    """What a client is counted as: its IPv4 address, or its IPv6 /64.
+
+    One IPv6 subscriber usually holds a whole /64 and can send from any address in it; counted
+    by address, each would be a new client with a fresh allowance.
+    """
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
 def client_key(request: HttpRequest) -> str:
-    """A keyed hash of the client's address: the same all day, unlinkable to it."""
-    digest = hmac.new(_daily_secret(), client_address(request).encode(), hashlib.sha256)
+    """A keyed hash of the client's address (IPv6: its /64): the same all day, unlinkable."""
+    network = counted_network(client_address(request))
+    digest = hmac.new(_daily_secret(), network.encode(), hashlib.sha256)
     return digest.hexdigest()[:32]
 
 
@@ -65,11 +88,18 @@ def count(scope: str, key: str, window: int, *, now: int | None = None, history:
     """
     now = int(time.time()) if now is None else now
     counter = _counter(scope, key, now // window)
-    timeout = (history + 1) * window + 5
-    cache.add(counter, 0, timeout=timeout)
+    # Counting an existing counter is the common case: try that first, and create the counter
+    # only when it is not there (one cache call per hit instead of two).
     try:
         return int(cache.incr(counter))
-    except ValueError:  # expired between add and incr: this is the first hit of a window
+    except ValueError:  # the first hit of a window (or its counter expired a moment ago)
+        pass
+    timeout = (history + 1) * window + 5
+    if cache.add(counter, 1, timeout=timeout):
+        return 1
+    try:  # another process created it in between: count on it
+        return int(cache.incr(counter))
+    except ValueError:  # and it expired at once: this is the first hit of a window
         cache.set(counter, 1, timeout=timeout)
         return 1
 

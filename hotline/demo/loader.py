@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 
 from django.db import transaction
 
-from hotline.accounts.actions import add_totp_device, create_staff_user, grant_portal_roles
+from hotline.accounts.actions import (
+    add_totp_device,
+    create_staff_user,
+    generate_password,
+    grant_portal_roles,
+)
 from hotline.accounts.models import Role, StaffUser
+from hotline.assessment.actions import set_qa_policy
+from hotline.audit.actions import SYSTEM
 from hotline.members.actions import create_member, issue_api_key
 from hotline.members.models import Member, MemberKind, Scope
 from hotline.portals.actions import launch_portal
@@ -35,14 +41,20 @@ def load_demo() -> DemoCredentials | None:
     Idempotent: portals are brought in line with their files; accounts are created only on a
     fresh database, and only then are their secrets returned (they are stored hashed).
     """
-    for code in DEMO_PORTALS:
-        launch_portal(load_portal_spec(LAUNCH_FILES_DIR / f"{code}.toml"))
+    portals = [
+        launch_portal(load_portal_spec(LAUNCH_FILES_DIR / f"{code}.toml")).portal
+        for code in DEMO_PORTALS
+    ]
     if (
         StaffUser.objects.filter(username=DEMO_ANALYST).exists()
         or Member.objects.filter(name=DEMO_MEMBER).exists()
     ):
         return None
-    password = secrets.token_urlsafe(12)
+    for portal in portals:
+        # One demo analyst could never have their assessments checked by a second one: the
+        # demo acts on each at once rather than leave it waiting in QA.
+        set_qa_policy(portal=portal, first_assessments=0, sample_percent=0, actor=SYSTEM)
+    password = generate_password(username=DEMO_ANALYST)
     analyst = create_staff_user(username=DEMO_ANALYST, password=password, is_demo=True)
     grant_portal_roles(user=analyst, portal_codes=DEMO_PORTALS, role=Role.ANALYST)
     device = add_totp_device(user=analyst)

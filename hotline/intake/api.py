@@ -12,7 +12,7 @@ from ninja.errors import HttpError
 from ninja.responses import Status
 
 from hotline.audit.actions import member_actor
-from hotline.cases.canonical import NotAWebAddress, canonicalise_url
+from hotline.core.canonical import NotAWebAddress, canonicalise_url
 from hotline.intake.actions import (
     IdempotencyConflict,
     attach_report_to_cases,
@@ -22,6 +22,7 @@ from hotline.intake.actions import (
 from hotline.intake.models import ContentSeen, FoundOn
 from hotline.members.auth import MemberKeyAuth
 from hotline.members.models import ApiKey, Scope
+from hotline.members.openapi import KEY_REFUSALS
 from hotline.portals.models import Portal, PortalStatus
 
 MAX_API_URLS = 1000
@@ -79,6 +80,7 @@ class ErrorOut(Schema):
     summary="File a report",
     response={200: ReportOut, 201: ReportOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     openapi_extra={
+        "responses": KEY_REFUSALS,
         "parameters": [
             {
                 "name": "Idempotency-Key",

@@ -13,7 +13,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from hotline.cases.canonical import MAX_URL_LENGTH, NotAWebAddress, canonicalise_url
+from hotline.core.canonical import MAX_URL_LENGTH, NotAWebAddress, canonicalise_url
 from hotline.core.mail import mail_configured
 from hotline.intake.models import ContentSeen, FoundOn
 
@@ -27,6 +27,21 @@ MAX_URLS_FIELD_LENGTH = MAX_URLS_PER_REPORT * (MAX_URL_LENGTH + 2)
 MAX_LINE_ERRORS = 5
 # The longest address SMTP can carry (RFC 5321's path limit, less its angle brackets).
 MAX_EMAIL_LENGTH = 254
+
+
+class SharedFields(dict[str, forms.Field]):
+    """A form's `base_fields`, handed to each instance as they are instead of deep-copied.
+
+    Django deep-copies every field (widget, choices and all) for each form, so that one form
+    may change its own fields without touching the others. Copying the report form's, whose
+    choices carry lazily translated labels, cost a twentieth of a report's CPU under load
+    (docs/benchmarks.md). Each form still gets a dict of its own, so it may remove or replace
+    fields; a form of this kind must never change a field in place (its label, widget,
+    choices...): that change would show in every form the process builds afterwards.
+    """
+
+    def __deepcopy__(self, memo: dict[int, object]) -> dict[str, forms.Field]:
+        return dict(self)
 
 
 class ReportForm(forms.Form):
@@ -109,7 +124,7 @@ class ReportForm(forms.Form):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, **kwargs)  # the fields are shared, not copied: see below
         if not mail_configured():
             # A portal must not promise a message it cannot send: no mailer, no offer (and an
             # address posted anyway is ignored).
@@ -194,6 +209,11 @@ class ReportForm(forms.Form):
                 )
             raise forms.ValidationError(shown)
         return [(reported, canonical) for canonical, reported in seen.items()]
+
+
+# Its fields are never changed in place (__init__ only removes some from the form's own dict),
+# so every form can share them.
+ReportForm.base_fields = SharedFields(ReportForm.base_fields)
 
 
 def localised(value: int) -> str:

@@ -55,6 +55,11 @@ class Report(models.Model):
     def __str__(self) -> str:
         return self.reference
 
+    def content_seen_labels(self) -> list[str]:
+        """What the reporter said they saw, in the reader's language."""
+        labels = dict(ContentSeen.choices)
+        return [str(labels.get(value, value)) for value in self.content_seen]
+
 
 class ReportItem(models.Model):
     """One URL of a report, linked to the case for its canonical form."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from hotline.cases.models import CaseStatus
+from hotline.cases.states import RESOLVED_STATUSES, CaseStatus
 from hotline.intake.models import Report
 
 
@@ -35,13 +35,17 @@ def report_status(report: Report) -> ReportStatus:
     Assessed only when every address is; then "action taken" if any was confirmed. Which
     address was confirmed, and how, is not said: the reporter learns only what they need.
     """
-    statuses = [
-        item.case.status if item.case else None for item in report.items.select_related("case")
-    ]
-    if not statuses or None in statuses:
-        # An item waits for its case only in the seconds after the report commits.
+    statuses = []
+    for item in report.items.select_related("case", "case__duplicate_of"):
+        case = item.case
+        if case is None:
+            # An item waits for its case only in the seconds after the report commits.
+            return ReportStatus.RECEIVED
+        # A duplicate shares the fate of the case that carries the assessment.
+        statuses.append(case.duplicate_of.status if case.duplicate_of else case.status)
+    if not statuses:
         return ReportStatus.RECEIVED
-    if any(status == CaseStatus.AWAITING_ASSESSMENT for status in statuses):
+    if any(status not in RESOLVED_STATUSES for status in statuses):
         return ReportStatus.BEING_ASSESSED
     if any(status == CaseStatus.CONFIRMED for status in statuses):
         return ReportStatus.ACTION_TAKEN

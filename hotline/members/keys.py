@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -35,15 +36,17 @@ def secret_digest(secret: str) -> str:
 class KeyRefused(Exception):
     """Why a request's key was refused: status 401 (who are you?) or 403 (not allowed)."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, retry_after: int = 0) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.retry_after = retry_after  # seconds, for a 429
 
 
-def check_key(plaintext: str | None, *, scope: str) -> ApiKey:
-    """The ApiKey for a presented key, or KeyRefused saying plainly what is wrong."""
+def check_key(plaintext: str | None, *, scopes: Collection[str]) -> ApiKey:
+    """The ApiKey for a presented key that holds one of `scopes`, or KeyRefused saying
+    plainly what is wrong."""
     if not plaintext:
         raise KeyRefused(
             401, "missing_key", "No API key was sent. Send it as 'Authorization: Bearer <key>'."
@@ -88,8 +91,14 @@ def check_key(plaintext: str | None, *, scope: str) -> ApiKey:
         raise KeyRefused(
             401, "demo_key", "Demo keys work only on a development server (HOTLINE_DEBUG=1)."
         )
-    if scope not in key.scopes:
-        raise KeyRefused(
-            403, "scope", f"This API key does not allow '{scope}'. Ask the hotline to extend it."
-        )
+    require_scope(key, *scopes)
     return key
+
+
+def require_scope(key: ApiKey, *scopes: str) -> None:
+    """KeyRefused (403) unless `key` holds one of `scopes`."""
+    if not any(scope in key.scopes for scope in scopes):
+        wanted = " or ".join(f"'{scope}'" for scope in scopes)
+        raise KeyRefused(
+            403, "scope", f"This API key does not allow {wanted}. Ask the hotline to extend it."
+        )

@@ -8,15 +8,28 @@ from django.utils import timezone
 
 class MemberKind(models.TextChoices):
     ISP = "isp", "Internet service provider"
+    MOBILE_OPERATOR = "mobile_operator", "Mobile operator"
     PLATFORM = "platform", "Platform"
+    SEARCH_ENGINE = "search_engine", "Search engine"
     FILTER_VENDOR = "filter_vendor", "Filtering vendor"
     HOTLINE = "hotline", "Partner hotline"
     NGO = "ngo", "Non-governmental organisation"
 
 
 class Scope(models.TextChoices):
-    URLLIST_READ = "urllist:read", "Download the URL list"
+    """What a key may do: a licence per list, and filing reports. A member licensed for one
+    list gets nothing of another (a filtering vendor may hold the hashed URL list only)."""
+
+    URLLIST_READ = "urllist:read", "URL list (the addresses)"
+    URLLIST_HASHED_READ = "urllist_hashed:read", "Hashed URL list (SHA-256 of each address)"
+    DOMAINLIST_READ = "domainlist:read", "Domain list (whole domains, e.g. as a DNS RPZ)"
+    HASHLIST_READ = "hashlist:read", "Image hash list"
+    MATCH_READ = "match:read", "Match API (is this address listed?)"
     REPORTS_WRITE = "reports:write", "File reports through the API (trusted partners)"
+
+
+# A key's requests a minute unless it is given its own limit.
+DEFAULT_REQUESTS_PER_MINUTE = 60
 
 
 class Member(models.Model):
@@ -51,6 +64,8 @@ class ApiKey(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # Requests a minute, any endpoint; beyond it the API answers 429 with Retry-After.
+    requests_per_minute = models.PositiveIntegerField(default=DEFAULT_REQUESTS_PER_MINUTE)
 
     class Meta:
         ordering = ["-created_at"]
@@ -60,3 +75,30 @@ class ApiKey(models.Model):
 
     def is_expired(self) -> bool:
         return self.expires_at is not None and self.expires_at <= timezone.now()
+
+
+class FeedDownload(models.Model):
+    """One download of a list by a member: who, which list, format and version.
+
+    The members' own record, not the audit log: a download changes nothing, and every member
+    fetching every few minutes would fill the chain and wait on its sequencer. Written once
+    per answered request, never updated.
+    """
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="downloads")
+    key = models.ForeignKey(ApiKey, on_delete=models.PROTECT, related_name="downloads")
+    feed = models.CharField(max_length=32)  # "urllist", later "hashlist"
+    format = models.CharField(max_length=16)
+    version = models.PositiveIntegerField()
+    # For a list of changes: the version they start after; None for a whole list.
+    since = models.PositiveIntegerField(null=True, blank=True)
+    # 304 Not Modified: the member already had this version.
+    not_modified = models.BooleanField(default=False)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["member", "-at"], name="download_by_member")]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.feed} v{self.version} {self.format}"

@@ -9,6 +9,10 @@ Where the portal comes from, in order: the first path segment (`/tn/...`), else 
 the portal's own (`PortalHost`). Where the language comes from: the second path segment when
 the portal offers it, else the best match in Accept-Language among the portal's languages (or
 all shipped languages off a portal), else the portal's default.
+
+Staff pages (`/staff/...`) belong to no portal and never speak a portal's language: they speak
+the staff member's own choice (`StaffUser.language`), else the browser's best match among
+settings.STAFF_LANGUAGES, else English. The admin stays in English, as Django ships it here.
 """
 
 from __future__ import annotations
@@ -26,9 +30,10 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 
 from hotline.portals.models import Portal, PortalHost, PortalStatus
 
-# Path prefixes that are not portal pages. The staff side speaks English until it is
-# translated; the API speaks JSON.
+# Path prefixes that are not portal pages. The staff side speaks its own languages (below);
+# the API speaks JSON.
 NOT_PORTAL_PREFIXES = frozenset({"admin", "api", "assets", "healthz", "staff", "static"})
+STAFF_PREFIX = "staff"
 PREVIEW_PERMISSION = "portals.preview_portal"
 
 
@@ -107,6 +112,25 @@ def _host_portal(request: HttpRequest) -> Portal | None:
     return link.portal if link else None
 
 
+def staff_language(request: HttpRequest) -> str:
+    """The language of a staff page: the signed-in user's choice, else the browser's best.
+
+    The choice lives on the staff account, a layer above this one: it is read as the user's
+    `language` attribute (blank until they choose), so nothing here imports accounts.
+    """
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        chosen = getattr(user, "language", "")
+        if chosen in settings.STAFF_LANGUAGES:
+            return str(chosen)
+    accept = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
+    return best_language(accept, list(settings.STAFF_LANGUAGES), settings.LANGUAGE_CODE)
+
+
+def is_staff_path(request: HttpRequest) -> bool:
+    return request.path_info.strip("/").split("/")[0] == STAFF_PREFIX
+
+
 def is_portal_path(request: HttpRequest) -> bool:
     first = request.path_info.strip("/").split("/")[0]
     return bool(first) and first not in NOT_PORTAL_PREFIXES
@@ -118,6 +142,8 @@ def resolve(request: HttpRequest) -> tuple[Portal | None, str, bool]:
     first = segments[0]
     second = segments[1] if len(segments) > 1 else ""
     accept = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
+    if first == STAFF_PREFIX:
+        return None, staff_language(request), False
     if first in NOT_PORTAL_PREFIXES:
         return None, settings.LANGUAGE_CODE, False
     portal: Portal | None = None
@@ -158,7 +184,10 @@ class PortalMiddleware:
         if not from_path:
             # The answer depended on the browser's languages: caches must keep them apart.
             patch_vary_headers(response, ("Accept-Language",))
-        if is_portal_path(request):
+        if is_staff_path(request):
+            # A staff page speaks its user's chosen language: one session's page is not another's.
+            patch_vary_headers(response, ("Cookie",))
+        elif is_portal_path(request):
             # Whether a portal answers can depend on who asks (a draft's staff): always say so,
             # so that the headers of a 404 do not tell a draft from no portal at all.
             patch_vary_headers(response, ("Cookie",))

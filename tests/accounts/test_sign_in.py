@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.test import Client
-from django.utils import timezone
 
-from hotline.accounts.access import SIGN_IN_ATTEMPTS, SIGN_IN_WINDOW
 from hotline.accounts.actions import add_totp_device, create_staff_user, grant_portal_roles
 from hotline.accounts.models import Role
 from hotline.audit.models import AuditEvent
@@ -49,12 +45,31 @@ def test_wrong_password_is_refused_with_the_same_message(client: Client, alice: 
     assert "The username, password or authenticator code is not right." in response.content.decode()
 
 
-def test_code_must_be_digits(client: Client, alice: Analyst) -> None:
+def test_code_must_be_digits_or_a_recovery_code(client: Client, alice: Analyst) -> None:
     response = client.post(
         "/staff/login/", {"username": "alice", "password": PASSWORD, "otp_token": "abc"}
     )
     assert response.status_code == 400
-    assert "Enter the 6-digit code from your authenticator app." in response.content.decode()
+    assert (
+        "Enter the 6-digit code from your authenticator app, or a recovery code."
+        in response.content.decode()
+    )
+    # A slip in the format is not a guess: nothing is refused, nothing counts.
+    assert not AuditEvent.objects.filter(action="accounts.sign_in_refused").exists()
+
+
+def test_right_code_right_after_a_wrong_one_signs_in(client: Client, alice: Analyst) -> None:
+    # django-otp's own device throttle used to refuse the right code for a second or so after
+    # a wrong one, with the same "not right" message; our throttle has taken its place.
+    right = alice.code()
+    wrong = "000000" if right != "000000" else "111111"
+    data = {"username": "alice", "password": PASSWORD}
+    assert client.post("/staff/login/", {**data, "otp_token": wrong}).status_code == 400
+    # (Its delay was one second, which a slow machine may spend between the two requests, so
+    # the switch itself is checked too.)
+    alice.device.refresh_from_db()
+    assert not alice.device.throttling_enabled and alice.device.verify_is_allowed() == (True, None)
+    assert client.post("/staff/login/", {**data, "otp_token": right}).status_code == 302
 
 
 def test_user_without_an_authenticator_cannot_sign_in(client: Client, tn: Portal) -> None:
@@ -134,85 +149,3 @@ def test_a_name_that_is_no_account_is_not_recorded(client: Client, alice: Analys
     assert event.data == {"username": "<unknown>", "reason": "password"}
     assert event.target_id == ""
     assert not any(typed in str(e.data) for e in AuditEvent.objects.all())
-
-
-def test_an_account_refuses_everything_after_too_many_failures(
-    client: Client, alice: Analyst
-) -> None:
-    for _ in range(SIGN_IN_ATTEMPTS):
-        client.post(
-            "/staff/login/", {"username": "alice", "password": "guess", "otp_token": "123456"}
-        )
-    refused = AuditEvent.objects.filter(action="accounts.sign_in_refused")
-    assert refused.filter(target_id=str(alice.user.pk)).count() == SIGN_IN_ATTEMPTS
-    right = {"username": "alice", "password": PASSWORD, "otp_token": alice.code()}
-    response = client.post("/staff/login/", right)
-    assert response.status_code == 400
-    assert "The username, password or authenticator code is not right." in response.content.decode()
-    assert refused.filter(data__reason="locked").count() == 1
-    # The owner retrying while locked does not extend the lock: only the 10 guesses count.
-    for _ in range(SIGN_IN_ATTEMPTS):
-        client.post("/staff/login/", right)
-    assert refused.filter(data__reason="locked").count() == 1 + SIGN_IN_ATTEMPTS
-    # Once the window has passed, the right password and code work again.
-    refused.update(occurred_at=timezone.now() - SIGN_IN_WINDOW - timedelta(seconds=1))
-    assert client.post("/staff/login/", right).status_code == 302
-
-
-def guess(client: Client, username: str = "alice") -> int:
-    data = {"username": username, "password": "guess", "otp_token": "123456"}
-    return client.post("/staff/login/", data).status_code
-
-
-def test_a_locked_account_still_hashes_the_password(
-    client: Client, alice: Analyst, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Skipping the hash on a locked account would answer faster and tell that the account
-    # exists; the password is checked and the answer discarded.
-    from hotline.accounts.models import StaffUser
-
-    for _ in range(SIGN_IN_ATTEMPTS):
-        guess(client)
-    checked: list[str] = []
-    real_check = StaffUser.check_password
-
-    def spy(self: StaffUser, raw_password: str) -> bool:
-        checked.append(raw_password)
-        return real_check(self, raw_password)
-
-    monkeypatch.setattr(StaffUser, "check_password", spy)
-    right = {"username": "alice", "password": PASSWORD, "otp_token": alice.code()}
-    assert client.post("/staff/login/", right).status_code == 400
-    assert checked == [PASSWORD]
-
-
-def test_unlock_lets_the_owner_in_at_once(client: Client, alice: Analyst) -> None:
-    from io import StringIO
-
-    from django.core.management import call_command
-
-    for _ in range(SIGN_IN_ATTEMPTS):
-        guess(client)
-    out = StringIO()
-    call_command("staff", "list", stdout=out)
-    assert "LOCKED" in out.getvalue()
-    call_command("staff", "unlock", "alice", stdout=out)
-    assert "alice can sign in again" in out.getvalue()
-    assert AuditEvent.objects.filter(action="accounts.sign_in_unlocked").count() == 1
-    right = {"username": "alice", "password": PASSWORD, "otp_token": alice.code()}
-    assert client.post("/staff/login/", right).status_code == 302
-
-
-def test_refusals_after_an_unlock_count_again(client: Client, alice: Analyst) -> None:
-    from hotline.accounts.access import sign_in_locked
-    from hotline.accounts.actions import unlock_sign_in
-
-    for _ in range(SIGN_IN_ATTEMPTS):
-        guess(client)
-    unlock_sign_in(user=alice.user)
-    assert not sign_in_locked("alice")
-    for _ in range(SIGN_IN_ATTEMPTS - 1):
-        guess(client)
-    assert not sign_in_locked("alice")
-    guess(client)
-    assert sign_in_locked("alice")

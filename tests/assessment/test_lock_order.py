@@ -15,8 +15,8 @@ from django.db import connection, connections
 from hotline.assessment.actions import AssessmentRefused, claim_case, release_case
 from hotline.audit.chain import verify_chain
 from hotline.audit.sequencer import seal_pending_events
-from hotline.cases.canonical import canonicalise_url
 from hotline.cases.models import Case
+from hotline.core.canonical import canonicalise_url
 from hotline.intake.actions import attach_report_to_cases, file_report
 from hotline.portals.models import Portal
 from tests.conftest import Analyst

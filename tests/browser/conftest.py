@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +25,29 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+_BROWSERS: list[Browser] = []
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Close every page as soon as the test body ends, before any fixture is torn down.
+
+    Staff pages send a last welfare heartbeat when they are left; sent while the database
+    is being flushed, it would fail the next test. Closed here, it reaches a live server whose
+    database is still whole.
+    """
+    yield
+    for browser in _BROWSERS:
+        for context in browser.contexts:
+            context.close()
+    if any(_BROWSERS):
+        time.sleep(0.5)  # let a request sent on closing be answered
+
+
+# Per module, not per session: Playwright's sync API keeps an event loop running in this thread
+# while it is open, and the tests after the browser tests (tests/takedown) drive asyncio code
+# of their own, which cannot start inside a running loop.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(
@@ -38,7 +61,9 @@ def browser() -> Iterator[Browser]:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
+        _BROWSERS.append(browser)
         yield browser
+        _BROWSERS.remove(browser)
         browser.close()
 
 

@@ -72,9 +72,11 @@ def test_loaddemo_prints_credentials_once_and_is_idempotent(var_dir: Path) -> No
     assert re.search(r"^Demo member API key: hlk_[0-9a-f]{12}_\S{20,}$", first.stdout, re.M)
     assert re.search(r"otpauth://totp/Hotline%3Ademo-analyst\?secret=[A-Z2-7]+", first.stdout)
     assert re.search(r"^  password: \S{12,}$", first.stdout, re.M)
+    assert re.search(r"^URL list published: version \d+\.$", first.stdout, re.M)
     second = run("loaddemo", var=var_dir)
     assert second.returncode == 0
     assert "Demo member API key" not in second.stdout and "already exist" in second.stdout
+    assert "URL list published" not in second.stdout, "nothing new to publish"
     verify = run("audit", "verify", var=var_dir)
     assert verify.returncode == 0 and "Audit chain intact" in verify.stdout
 
@@ -139,8 +141,10 @@ def test_help_starts_with_hotlines_own_commands(var_dir: Path) -> None:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[2] == "Hotline's commands:"
-    ours = [line.split()[0] for line in lines[3:10]]
-    assert {"portal", "serve", "staff", "worker", "members", "audit", "loaddemo"} <= set(ours)
+    ours = [line.split()[0] for line in lines[3 : lines.index("", 3)]]
+    assert {"portal", "serve", "staff", "worker", "member", "audit", "loaddemo"} <= set(ours)
+    # Django's createsuperuser is replaced by one that points to `hotline staff add`.
+    assert "createsuperuser" in ours
     assert "hotline help --commands" in result.stdout
 
 

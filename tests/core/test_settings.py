@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import time
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from hotline.core.env import env_bool, env_int, env_list, env_secret
+from hotline.core.env import env_bool, env_int, env_list, env_secret, parse_times_of_day
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,6 +43,13 @@ def test_env_int_and_list(monkeypatch: pytest.MonkeyPatch) -> None:
         env_int("HOTLINE_N", 1)
     monkeypatch.setenv("HOTLINE_L", "a.example, b.example,")
     assert env_list("HOTLINE_L", []) == ["a.example", "b.example"]
+
+
+def test_times_of_day_are_sorted_and_a_bad_one_names_the_variable() -> None:
+    assert parse_times_of_day("HOTLINE_T", "18:00, 06:00") == (time(6), time(18))
+    for bad in ("6pm", "06:00,25:00", ""):
+        with pytest.raises(ImproperlyConfigured, match="HOTLINE_T"):
+            parse_times_of_day("HOTLINE_T", bad)
 
 
 def test_secret_can_come_from_a_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from io import StringIO
 
 import pytest
@@ -57,6 +57,39 @@ def test_periodic_job_is_enqueued_once_per_period(db: None, database_tasks: None
     )
     assert enqueue_due_jobs((job,)) == ["test"]
     assert DBTaskResult.objects.count() == 2
+
+
+def test_a_job_at_times_of_day_runs_once_after_each_of_them(db: None, database_tasks: None) -> None:
+    job = PeriodicJob(
+        "test", "hotline.audit.tasks.verify_audit_chain", None, "test", at=(time(6), time(18))
+    )
+
+    def at(day: int, hour: int, minute: int = 0) -> datetime:  # a fake clock, UTC
+        return datetime(2027, 3, day, hour, minute, tzinfo=UTC)
+
+    assert enqueue_due_jobs((job,), now=at(1, 5)) == ["test"], "never run: due at once"
+    assert enqueue_due_jobs((job,), now=at(1, 5, 59)) == []
+    assert enqueue_due_jobs((job,), now=at(1, 6)) == ["test"]
+    assert enqueue_due_jobs((job,), now=at(1, 12)) == []
+    assert enqueue_due_jobs((job,), now=at(1, 18, 1)) == ["test"]
+    assert enqueue_due_jobs((job,), now=at(1, 23, 59)) == []
+    # A worker that was down over 06:00 and 18:00 runs the job once when it is back.
+    assert enqueue_due_jobs((job,), now=at(2, 19)) == ["test"]
+    assert enqueue_due_jobs((job,), now=at(2, 20)) == []
+    assert DBTaskResult.objects.count() == 4
+
+
+def test_the_url_list_is_published_at_the_configured_times() -> None:
+    job = next(job for job in PERIODIC_JOBS if job.name == "urllist-publish")
+    assert job.at == (time(6), time(18))  # HOTLINE_URLLIST_PUBLISH_TIMES' default
+    assert job.every is None
+
+
+def test_a_job_needs_a_period_or_times_of_day() -> None:
+    with pytest.raises(ValueError, match="either"):
+        PeriodicJob("bad", "x.y", None, "why")
+    with pytest.raises(ValueError, match="either"):
+        PeriodicJob("bad", "x.y", timedelta(hours=1), "why", at=(time(6),))
 
 
 def test_every_periodic_job_names_a_real_task() -> None:

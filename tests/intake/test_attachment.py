@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
+
 import pytest
+from django.db import connection, connections
 
 from hotline.audit.models import AuditEvent
 from hotline.cases.models import Case
@@ -11,7 +15,7 @@ from hotline.intake.actions import (
     file_report,
     reports_waiting_for_cases,
 )
-from hotline.intake.models import Report
+from hotline.intake.models import Report, ReportItem
 from hotline.intake.tasks import attach_waiting_reports
 from hotline.portals.models import Portal
 from tests.conftest import run_worker
@@ -80,3 +84,58 @@ def test_a_reference_drawn_twice_is_drawn_again(
     monkeypatch.setattr(actions, "new_reference", lambda prefix: next(draws))
     assert file(tn, TWO).reference == "TN-NEW0-0001"
     assert Report.objects.count() == 2
+
+
+def test_reports_of_one_url_attached_in_one_batch_share_its_case(tn: Portal) -> None:
+    first, second, other = file(tn, ONE), file(tn, TWO, ONE), file(tn, ONE)
+    assert attach_waiting_reports() == 3
+    case = Case.objects.get(canonical_url=ONE)
+    assert case.report_count == 3 and case.priority == 2
+    items = [first.items.get(), second.items.get(position=2), other.items.get()]
+    assert {item.case_id for item in items} == {case.pk}
+    assert AuditEvent.objects.filter(action="cases.case_opened").count() == 2
+    assert AuditEvent.objects.filter(action="cases.report_attached").count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_api_and_the_worker_attaching_at_once_count_every_item_once(
+    tn: Portal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises whole write transactions; row locks matter on PostgreSQL")
+    from hotline.intake import tasks
+
+    # Small batches, so the worker's transactions interleave with the API's many times.
+    monkeypatch.setattr(tasks, "BATCH", 3)
+    pool = [f"http://shared{n}.example/" for n in range(6)]
+    reports = [file(tn, pool[n % 6], pool[(n * 5 + 1) % 6]) for n in range(40)]
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def api() -> None:
+        # The API attaches each report it files in its own request, newest here first.
+        try:
+            start.wait()
+            for report in reversed(reports):
+                attach_report_to_cases(report_id=report.pk)
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=api)
+    thread.start()
+    try:
+        start.wait()
+        while attach_waiting_reports():
+            pass
+    finally:
+        thread.join(60)
+    assert not errors, errors
+    assert not ReportItem.objects.filter(case__isnull=True).exists()
+    items = Counter(ReportItem.objects.values_list("canonical_url", flat=True))
+    cases = dict(Case.objects.values_list("canonical_url", "report_count"))
+    assert cases == dict(items)
+    assert AuditEvent.objects.filter(action="cases.case_opened").count() == len(cases)
+    attached = AuditEvent.objects.filter(action="cases.report_attached").count()
+    assert attached == sum(items.values()) - len(cases)

@@ -7,13 +7,11 @@ import re
 import pytest
 from django.test import Client
 
-from hotline.cases.actions import resolve_case
 from hotline.cases.models import Case
-from hotline.core.classification import Category
 from hotline.intake.models import Report, ReportItem
 from hotline.intake.receipts import normalise
 from hotline.portals.models import Portal
-from tests.conftest import run_worker
+from tests.conftest import resolve, run_worker
 
 
 def report(client: Client, **fields: object) -> str:
@@ -75,7 +73,7 @@ def test_the_status_follows_the_cases_of_the_report(client: Client, tn: Portal) 
     run_worker()  # the report's address reaches its case, in the analysts' queue
     assert "Being assessed by the analysts." in check(client, reference, receipt)[1]
     case = Case.objects.get()
-    resolve_case(case=case, confirmed=False, category=None, actor="system")
+    resolve(case, None)
     assert "Assessed: no action was needed." in check(client, reference, receipt)[1]
     # Typed from a phone: lower case, no dashes, O for 0 and I for 1.
     sloppy = receipt.lower().replace("-", "").replace("0", "o").replace("1", "i")
@@ -87,9 +85,9 @@ def test_action_taken_when_any_address_was_confirmed(client: Client, tn: Portal)
     reference, receipt = codes(page)
     run_worker()
     first, second = Case.objects.order_by("pk")
-    resolve_case(case=first, confirmed=True, category=Category.B, actor="system")
+    resolve(first, "B")
     assert "Being assessed" in check(client, reference, receipt)[1]  # one still waits
-    resolve_case(case=second, confirmed=False, category=None, actor="system")
+    resolve(second, None)
     assert "action has been taken" in check(client, reference, receipt)[1]
 
 

@@ -174,3 +174,13 @@ def test_the_receipt_gives_the_date_as_the_language_writes_it(client: Client, tn
     with translation.override("fr"):
         expected = formats.date_format(today, "DATE_FORMAT")
     assert f"Reçu le {expected}." in client.get("/tn/fr/report/thanks/").content.decode()
+
+
+def test_one_forms_errors_and_language_never_show_in_the_next(client: Client, tn: Portal) -> None:
+    # Every report form shares its field objects (intake.forms.SharedFields): what one form
+    # renders (its errors, its language) must not stay on them for the next one.
+    refused = client.post("/tn/fr/report/", {"urls": "javascript:alert(1)", "found_on": "x"})
+    assert refused.status_code == 400 and 'aria-invalid="true"' in refused.content.decode()
+    fresh = client.get("/tn/en/report/").content.decode()
+    assert "aria-invalid" not in fresh and "javascript:" not in fresh
+    assert "Web addresses (one per line)" in fresh and "Envoyer le signalement" not in fresh

@@ -4,85 +4,30 @@ through real SMTP (aiosmtpd on loopback) when the report is assessed, then the a
 
 from __future__ import annotations
 
-import email
-import email.policy
 import json
 import logging
 import re
-import socket
-from collections.abc import Iterator
 from datetime import timedelta
-from email.message import EmailMessage
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 from django.test import Client
 from django.utils import timezone, translation
 
 from hotline.audit.models import AuditEvent
-from hotline.cases.actions import resolve_case
 from hotline.cases.models import Case
-from hotline.core.classification import Category
 from hotline.intake import actions
 from hotline.intake.actions import file_report
 from hotline.intake.models import Report, StatusEmail
 from hotline.intake.status import ReportStatus
 from hotline.intake.tasks import claim, send_status_emails
 from hotline.portals.models import Portal
-from tests.conftest import MemberKey, run_worker
+from tests.conftest import MemberKey, resolve, run_worker
+from tests.world.smtp import Inbox
 
 ADDRESS = "reporter-7f3a@mail.example"
 REPORTED = "http://secret-gallery.example/album/42"
 DESCRIPTION = "found it in a forum thread"
-
-
-class Inbox:
-    """An SMTP server on a free loopback port, keeping what it receives; can be stopped."""
-
-    def __init__(self) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.received: list[tuple[list[str], EmailMessage]] = []
-        self.controller: Controller | None = None
-
-    # aiosmtpd calls the handler's handle_DATA with each message it accepts.
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        content = envelope.content if isinstance(envelope.content, bytes) else b""
-        message = email.message_from_bytes(content, policy=email.policy.default)
-        assert isinstance(message, EmailMessage)
-        self.received.append((list(envelope.rcpt_tos), message))
-        return "250 Message accepted for delivery"
-
-    def start(self) -> None:
-        # A new controller each time: a stopped one's event loop is closed.
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        assert self.controller is not None
-        self.controller.stop()
-        self.controller = None
-
-
-@pytest.fixture
-def inbox(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
-    # aiosmtpd narrates every connection at INFO; the server's side is not under test.
-    monkeypatch.setattr(logging.getLogger("mail.log"), "level", logging.WARNING)
-    server = Inbox()
-    server.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": server.port, "use_tls": False, "timeout": 5},
-        }
-    }
-    settings.DEFAULT_FROM_EMAIL = "no-reply@hotline.example"
-    yield server
-    if server.controller is not None:
-        server.stop()
 
 
 def report(client: Client, lang: str = "fr", urls: str = REPORTED, **fields: str) -> Report:
@@ -104,12 +49,7 @@ def report(client: Client, lang: str = "fr", urls: str = REPORTED, **fields: str
 def assess(report: Report, *, confirmed: bool) -> None:
     for item in report.items.all():
         assert item.case is not None
-        resolve_case(
-            case=item.case,
-            confirmed=confirmed,
-            category=Category.B if confirmed else None,
-            actor="system",
-        )
+        resolve(item.case, "B" if confirmed else None)
 
 
 def consent_box(page: str) -> str:
@@ -280,7 +220,7 @@ def test_a_report_not_yet_assessed_gets_nothing(client: Client, tn: Portal, inbo
     filed = report(client, urls=f"{REPORTED}\nhttp://other.example/")
     first = Case.objects.order_by("pk").first()
     assert first is not None
-    resolve_case(case=first, confirmed=True, category=Category.B, actor="system")  # one of two
+    resolve(first, "B")  # one of two
     assert send_status_emails.call() == {"sent": 0, "failed": 0, "expired": 0}
     assert inbox.received == [] and StatusEmail.objects.get().report == filed
 

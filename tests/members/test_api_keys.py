@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -10,9 +11,15 @@ from django.utils import timezone
 from pytest_django.fixtures import Settings
 
 from hotline.audit.models import AuditEvent
-from hotline.members.actions import create_member, issue_api_key, revoke_api_key
+from hotline.members.actions import (
+    KeyNotIssued,
+    create_member,
+    issue_api_key,
+    record_download,
+    revoke_api_key,
+)
 from hotline.members.keys import generate_key
-from hotline.members.models import ApiKey, Member, MemberKind, Scope
+from hotline.members.models import ApiKey, FeedDownload, Member, MemberKind, Scope
 from tests.conftest import MemberKey
 
 URL = "/api/v1/urllist"
@@ -21,7 +28,9 @@ URL = "/api/v1/urllist"
 def get(client: Client, authorization: str | None) -> tuple[int, dict[str, str], str | None]:
     headers = {} if authorization is None else {"Authorization": authorization}
     response = client.get(URL, headers=headers)
-    body = response.json() if response["Content-Type"].startswith("application/json") else {}
+    # A refusal is a JSON error; an accepted call streams the list, not read here.
+    json_error = not response.streaming and response["Content-Type"].startswith("application/json")
+    body = response.json() if json_error else {}
     return response.status_code, body, response.get("WWW-Authenticate")
 
 
@@ -90,7 +99,8 @@ def test_revoked_key_is_401_revoked_key(client: Client, isp: MemberKey) -> None:
 
 
 def test_expired_key_is_401_expired_key(client: Client, member: Member) -> None:
-    header = new_key(member, expires_at=timezone.now() - timedelta(days=1))
+    header = new_key(member, expires_at=timezone.now() + timedelta(days=1))
+    ApiKey.objects.update(expires_at=timezone.now() - timedelta(seconds=1))  # a day later
     status, body, challenge = get(client, header)
     assert (status, body["error"]) == (401, "expired_key")
     assert challenge is not None
@@ -102,9 +112,56 @@ def test_key_expiring_later_is_accepted(client: Client, member: Member) -> None:
 
 
 def test_key_without_scope_is_403_scope(client: Client, member: Member) -> None:
-    status, body, _ = get(client, new_key(member, scopes=[]))
+    status, body, _ = get(client, new_key(member, scopes=[Scope.HASHLIST_READ]))
     assert (status, body["error"]) == (403, "scope")
-    assert body["message"]
+    assert "'urllist:read'" in body["message"]
+
+
+@pytest.mark.parametrize(
+    ("terms", "why"),
+    [
+        ({"scopes": []}, "at least one scope"),
+        ({"expires_at": datetime(2020, 1, 1, tzinfo=UTC)}, "already past"),
+        ({"requests_per_minute": 0}, "at least 1 request a minute"),
+    ],
+)
+def test_a_key_that_could_never_work_is_not_issued(
+    member: Member, terms: dict[str, object], why: str
+) -> None:
+    arguments: dict[str, Any] = {"member": member, "scopes": [Scope.URLLIST_READ], **terms}
+    with pytest.raises(KeyNotIssued, match=why):
+        issue_api_key(**arguments)
+    assert not ApiKey.objects.exists()
+    assert not AuditEvent.objects.filter(action="members.key_issued").exists()
+
+
+def test_a_key_over_its_rate_limit_is_told_when_to_come_back(
+    client: Client, member: Member
+) -> None:
+    _, plaintext = issue_api_key(member=member, scopes=[Scope.URLLIST_READ], requests_per_minute=2)
+    other = new_key(member)
+    headers = {"Authorization": f"Bearer {plaintext}"}
+    assert [client.get(URL, headers=headers).status_code for _ in range(2)] == [200, 200]
+    refused = client.get(URL, headers=headers)
+    assert refused.status_code == 429
+    assert refused.json()["error"] == "rate_limited"
+    assert "2 requests a minute" in refused.json()["message"]
+    assert 0 < int(refused["Retry-After"]) <= 60
+    assert get(client, other)[0] == 200  # counted per key: the member's other key still works
+
+
+def test_a_download_is_recorded_for_the_member_not_in_the_audit_log(isp: MemberKey) -> None:
+    events = AuditEvent.objects.count()
+    record_download(key=isp.key, feed="urllist", feed_format="csv", version=7, since=5)
+    download = FeedDownload.objects.get()
+    assert (download.member_id, download.key_id) == (isp.key.member_id, isp.key.pk)
+    assert (download.feed, download.format, download.version, download.since) == (
+        "urllist",
+        "csv",
+        7,
+        5,
+    )
+    assert AuditEvent.objects.count() == events
 
 
 def test_inactive_member_is_403(client: Client, isp: MemberKey) -> None:

@@ -1,52 +1,96 @@
-"""`hotline staff ...`: staff accounts, their roles per portal and their authenticators.
+"""`hotline staff ...`: staff accounts, their roles per portal and their second factors.
 
-Authenticator keys are shown here, once, to the person setting up the account; the admin never
-shows them (OTP_ADMIN_HIDE_SENSITIVE_DATA), so no administrator can copy a colleague's codes.
+Authenticator keys and recovery codes are shown here, once, to the person setting up the
+account; the admin never shows them (OTP_ADMIN_HIDE_SENSITIVE_DATA, and only hashes of
+recovery codes are kept), so no administrator can copy a colleague's codes.
 """
 
 from __future__ import annotations
 
-import secrets
-from argparse import ArgumentParser
+from argparse import ArgumentParser, RawDescriptionHelpFormatter
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from hotline.accounts.access import sign_in_locked
 from hotline.accounts.actions import (
     create_staff_user,
+    forget_connection_throttles,
+    generate_password,
     grant_portal_roles,
+    issue_recovery_codes,
     reset_mfa,
     unlock_sign_in,
 )
-from hotline.accounts.models import Role, StaffUser
+from hotline.accounts.models import RecoveryCode, Role, StaffUser
+from hotline.accounts.throttle import ACCOUNT, account_state
+
+EPILOG = """\
+examples:
+  hotline staff add dalia --portal tn --role analyst
+  hotline staff add root --superuser             the Django admin (instead of createsuperuser)
+  hotline staff grant dalia --portal ma --role senior_analyst
+  hotline staff reset-mfa dalia                  a new authenticator for a lost phone
+  hotline staff recovery-codes dalia             10 new one-use codes (the old ones stop working)
+  hotline staff unlock dalia [--connections]     forget refused sign-ins (see README: sign-in)
+  hotline staff list
+"""
 
 
 class Command(BaseCommand):
-    help = "Staff accounts: add, grant, reset-mfa, unlock, list."
+    help = (
+        "Staff accounts: add, grant, reset-mfa, recovery-codes, unlock, list.\n\n"
+        "Every change is an audited action; passwords, authenticator keys and recovery codes "
+        "are printed once and never kept in the clear."
+    )
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> Any:
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.formatter_class = RawDescriptionHelpFormatter
+        parser.epilog = EPILOG
+        return parser
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="subcommand", required=True)
         add = sub.add_parser(
-            "add", help="create an account with a generated password and an authenticator"
+            "add",
+            help="create an account: prints a generated password, the authenticator and "
+            "recovery codes, once",
         )
         add.add_argument("username")
         add.add_argument("--email", default="")
         add.add_argument("--portal", action="append", default=[], help="portal code; repeatable")
         add.add_argument("--role", choices=Role.values, default=Role.ANALYST.value)
+        add.add_argument(
+            "--superuser",
+            action="store_true",
+            help="may use the Django admin (/admin/); replaces `hotline createsuperuser`",
+        )
         grant = sub.add_parser("grant", help="give an account a role on portals")
         grant.add_argument("username")
         grant.add_argument("--portal", action="append", required=True, help="repeatable")
         grant.add_argument("--role", choices=Role.values, required=True)
         reset = sub.add_parser("reset-mfa", help="replace an account's authenticator (lost phone)")
         reset.add_argument("username")
+        codes = sub.add_parser(
+            "recovery-codes",
+            help="print 10 new one-use recovery codes for an account (the old ones stop working)",
+        )
+        codes.add_argument("username")
         unlock = sub.add_parser(
-            "unlock", help="lift a sign-in lock after too many refused attempts"
+            "unlock", help="forget the refused sign-ins counted against an account"
         )
         unlock.add_argument("username")
-        sub.add_parser("list", help="accounts, their roles and whether MFA is set up")
+        unlock.add_argument(
+            "--connections",
+            action="store_true",
+            help="also forget every connection's refused sign-ins (a shared office address "
+            "held back by someone else's guesses)",
+        )
+        sub.add_parser(
+            "list", help="accounts, their roles, MFA, recovery codes left, refused sign-ins"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         getattr(self, "do_" + options["subcommand"].replace("-", "_"))(options)
@@ -71,21 +115,39 @@ class Command(BaseCommand):
         self.stdout.write("Authenticator (shown once; add it to the person's app now):")
         self.stdout.write(device.config_url)
 
+    def _show_recovery_codes(self, codes: list[str]) -> None:
+        self.stdout.write(
+            "Recovery codes (shown once; each signs in once instead of the authenticator code; "
+            "keep them apart from the phone):"
+        )
+        for code in codes:
+            self.stdout.write(f"  {code}")
+
     def do_add(self, options: dict[str, Any]) -> None:
         username = options["username"]
         if StaffUser.objects.filter(username=username).exists():
             raise CommandError(f"A staff account named {username!r} already exists.")
         self._check_portals(options["portal"])
-        password = secrets.token_urlsafe(18)
+        # Generated to pass the password rules, which create_staff_user applies to every
+        # password it is given.
+        password = generate_password(username=username, email=options["email"])
         with transaction.atomic():
-            user = create_staff_user(username=username, password=password, email=options["email"])
+            user = create_staff_user(
+                username=username,
+                password=password,
+                email=options["email"],
+                superuser=options["superuser"],
+            )
             grant_portal_roles(
                 user=user, portal_codes=options["portal"], role=Role(options["role"])
             )
             device = reset_mfa(user=user)
-        self.stdout.write(f"Staff account {username} created.")
+            codes = issue_recovery_codes(user=user)
+        kind = "Superuser" if options["superuser"] else "Staff account"
+        self.stdout.write(f"{kind} {username} created.")
         self.stdout.write(f"Password (shown once): {password}")
         self._show_authenticator(device)
+        self._show_recovery_codes(codes)
 
     def do_grant(self, options: dict[str, Any]) -> None:
         user = self._user(options["username"])
@@ -101,15 +163,26 @@ class Command(BaseCommand):
         self.stdout.write(f"{user.username}'s old authenticators no longer work.")
         self._show_authenticator(device)
 
+    def do_recovery_codes(self, options: dict[str, Any]) -> None:
+        user = self._user(options["username"])
+        codes = issue_recovery_codes(user=user)
+        self.stdout.write(f"{user.username}'s earlier recovery codes no longer work.")
+        self._show_recovery_codes(codes)
+
     def do_unlock(self, options: dict[str, Any]) -> None:
         user = self._user(options["username"])
-        if not sign_in_locked(user.username):
-            self.stdout.write(f"{user.username} is not locked; nothing to do.")
+        if options["connections"]:
+            cleared = forget_connection_throttles()
+            self.stdout.write(f"Refused sign-ins of {cleared} connection(s) forgotten.")
+        state = account_state(user)
+        if state.failures == 0:
+            self.stdout.write(f"{user.username} has no refused sign-ins counted; nothing to do.")
             return
         unlock_sign_in(user=user)
         self.stdout.write(
-            f"{user.username} can sign in again. If they did not cause the refusals, someone "
-            "is guessing at the account: see the accounts.sign_in_refused events in the audit log."
+            f"{state.failures} refused sign-in(s) against {user.username} forgotten. If they "
+            "did not make them, someone is guessing at the account: see the "
+            "accounts.sign_in_refused events in the audit log."
         )
 
     def do_list(self, options: dict[str, Any]) -> None:
@@ -124,11 +197,18 @@ class Command(BaseCommand):
                 or "no roles"
             )
             mfa = "MFA set up" if TOTPDevice.objects.filter(user=user).exists() else "NO MFA"
+            codes = RecoveryCode.objects.filter(device__user=user).count()
+            state = account_state(user)
             flags = "".join(
                 [
+                    ", superuser" if user.is_superuser else "",
                     ", inactive" if not user.is_active else "",
                     ", demo" if user.is_demo else "",
-                    ", LOCKED (staff unlock)" if sign_in_locked(user.username) else "",
+                    f", {codes} recovery codes" if codes else ", no recovery codes",
+                    f", {state.failures} recent refused sign-ins" if state.failures else "",
+                    ", UNDER ATTACK (every failing connection waits)"
+                    if state.failures > ACCOUNT.free_failures
+                    else "",
                 ]
             )
             self.stdout.write(f"{user.username}  {roles}  {mfa}{flags}")

@@ -7,15 +7,25 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from hotline.audit.actions import SYSTEM
 from hotline.core.env import env_str
 from hotline.demo.loader import DEMO_PORTALS, load_demo
+from hotline.urllist.actions import publish_url_list
 
 
 class Command(BaseCommand):
-    help = "Load the demo portals (tn, ma), a demo analyst and a demo member. Safe to run again."
+    help = (
+        "Load the demo portals (tn, ma), a demo analyst and a demo member, and publish the URL "
+        "list. Safe to run again."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         credentials = load_demo()
+        # The full feeds serve published snapshots only: publish once, so the demo member's
+        # first download holds what the demo has (the schedule takes over from here).
+        published = publish_url_list(actor=SYSTEM)
+        if published:
+            self.stdout.write(f"URL list published: version {published[0].version}.")
         # The address `hotline serve` will answer on (HOTLINE_BIND, as it reads it).
         bind = env_str("HOTLINE_BIND", "127.0.0.1:8000")
         host, _, port = bind.rpartition(":")
