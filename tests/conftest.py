@@ -6,6 +6,7 @@ Tunisia with a TOTP device, "bob" an analyst on Morocco only, "isp" a member wit
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -187,3 +188,39 @@ def isp(db: None) -> MemberKey:
     member = create_member(name="Example ISP", kind=MemberKind.ISP, country="TN")
     key, plaintext = issue_api_key(member=member, scopes=[Scope.URLLIST_READ])
     return MemberKey(key, plaintext)
+
+
+# Fixtures through which a test reaches the database that pytest-django manages.
+_DATABASE_FIXTURES = frozenset(
+    {
+        "db",
+        "transactional_db",
+        "django_db_reset_sequences",
+        "django_db_serialized_rollback",
+        "django_db_setup",
+        "live_server",
+    }
+)
+
+
+def uses_the_database(item: pytest.Item) -> bool:
+    """Whether a test's outcome can depend on which database the suite runs on.
+
+    Through pytest-django (its marker or fixtures), or on its own (`@pytest.mark.database`:
+    a test that hands HOTLINE_DATABASE_URL to a server it starts).
+    """
+    if item.get_closest_marker("django_db") or item.get_closest_marker("database"):
+        return True
+    return bool(set(getattr(item, "fixturenames", ())) & _DATABASE_FIXTURES)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # CI runs the suite twice, on SQLite and then on PostgreSQL (.ci/run). The second pass sets
+    # HOTLINE_TESTS_DATABASE_ONLY=1: a test that never touches the database would only repeat
+    # the first pass's run of the very same code.
+    if os.environ.get("HOTLINE_TESTS_DATABASE_ONLY") != "1":
+        return
+    kept = [item for item in items if uses_the_database(item)]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[i for i in items if not uses_the_database(i)])
+        items[:] = kept

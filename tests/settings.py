@@ -1,6 +1,7 @@
 """Test settings: the production settings, with what a test server on plain HTTP needs.
 
-Everything else (CSP, CSRF, password hashing, the task backend) stays as in production, so the
+Everything else (CSP, CSRF, the task backend) stays as in production, and passwords are
+hashed with production's algorithm at a lower cost, so the
 tests exercise what runs. The database comes from HOTLINE_DATABASE_URL like in production.
 """
 
@@ -26,6 +27,9 @@ SECURE_HSTS_SECONDS = 0
 # Collected static files are not needed: whitenoise finds them where they are.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Argon2 as in production, at a cost that lets the suite sign hundreds of analysts in
+# (tests/hashers.py); tests/core/test_settings.py checks production's own list.
+PASSWORD_HASHERS = ["tests.hashers.QuickArgon2PasswordHasher", *PASSWORD_HASHERS]  # noqa: F405
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 
 # --- Outbound fetching (takedown capture and re-checks) ---

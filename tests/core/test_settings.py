@@ -89,6 +89,13 @@ def test_debug_is_off_by_default() -> None:
     assert settings.SESSION_COOKIE_HTTPONLY and settings.X_FRAME_OPTIONS == "DENY"
 
 
+def test_production_hashes_passwords_with_argon2_at_its_full_cost() -> None:
+    # The suite runs a cheaper Argon2 first (tests/hashers.py); production must not.
+    import hotline.settings as production
+
+    assert production.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
 def test_pages_carry_a_strict_content_security_policy(client: object, db: None) -> None:
     response = client.get("/healthz")  # type: ignore[attr-defined]
     policy = response["Content-Security-Policy"]

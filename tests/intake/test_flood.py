@@ -44,7 +44,8 @@ import pytest
 
 from tests.core.test_cli import HOTLINE, environment, free_port, run
 
-pytestmark = pytest.mark.flood
+# `database`: it hands HOTLINE_DATABASE_URL to the server it starts, so it runs on both.
+pytestmark = [pytest.mark.flood, pytest.mark.database]
 
 JUNK = 10_000
 SEND_WITHIN = 55.0  # seconds: the junk is spread evenly over this, inside the minute
