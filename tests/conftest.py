@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import altcha
 import pytest
@@ -38,6 +37,9 @@ from hotline.portals.resolver import forget_portals
 from hotline.portals.spec import LAUNCH_FILES_DIR, load_portal_spec
 from hotline.urllist.lookup import reset_index
 
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication
+
 # The test world's servers that many test modules use, as fixtures (tests/world/).
 pytest_plugins = ["tests.world.smtp"]
 
@@ -60,13 +62,13 @@ class _LiveServer(ThreadedWSGIServer):
         super().__init__(*args, connections_override=connections_override, **kwargs)
         self.one_at_a_time = threading.Lock() if connections_override else None
 
-    def set_app(self, application: Callable[..., Iterable[bytes]]) -> None:
+    def set_app(self, application: WSGIApplication | None) -> None:
         lock = self.one_at_a_time
-        if lock is None:
+        if lock is None or application is None:
             super().set_app(application)
             return
 
-        def serialised(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        def serialised(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
             with lock:
                 response = application(environ, start_response)
                 try:
