@@ -29,7 +29,7 @@ from hotline.core.env import (
     env_str,
     parse_times_of_day,
 )
-from hotline.urllist.signing import load_signing_key
+from hotline.core.publication.signing import load_signing_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("HOTLINE_VAR_DIR", str(BASE_DIR / "var")))
