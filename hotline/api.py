@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from hotline.hashlist.api import router as hashlist_router
 from hotline.intake.api import router as reports_router
 from hotline.members.keys import KeyRefused
 from hotline.urllist.api import router as urllist_router
@@ -27,6 +28,7 @@ api = NinjaAPI(
     docs_url="/docs",
 )
 api.add_router("/", urllist_router)
+api.add_router("/", hashlist_router)
 api.add_router("/", reports_router)
 
 

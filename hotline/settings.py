@@ -29,7 +29,7 @@ from hotline.core.env import (
     env_str,
     parse_times_of_day,
 )
-from hotline.urllist.signing import load_signing_key
+from hotline.core.publication.signing import load_signing_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("HOTLINE_VAR_DIR", str(BASE_DIR / "var")))
@@ -55,14 +55,19 @@ HOTLINE_AUDIT_KEY = (
     or hmac.new(SECRET_KEY.encode(), b"hotline.audit-chain", hashlib.sha256).hexdigest()
 )
 
-# The Ed25519 key that signs the URL list's manifests (docs/urllist.md): PEM or base64 seed,
-# or a file (HOTLINE_FEED_SIGNING_KEY_FILE); by default derived from SECRET_KEY with HKDF.
+# The Ed25519 key that signs the URL list's and the hash list's manifests (docs/urllist.md):
+# PEM or base64 seed, or a file (HOTLINE_FEED_SIGNING_KEY_FILE); by default derived from
+# SECRET_KEY with HKDF.
 HOTLINE_FEED_SIGNING_KEY = env_secret("HOTLINE_FEED_SIGNING_KEY")
 load_signing_key(HOTLINE_FEED_SIGNING_KEY, SECRET_KEY)  # a bad value stops start-up, named
 # When the full URL list feeds are published (UTC, HH:MM, comma-separated); the changes since
 # a version are served at once whatever the schedule.
 HOTLINE_URLLIST_PUBLISH_TIMES = parse_times_of_day(
     "HOTLINE_URLLIST_PUBLISH_TIMES", env_str("HOTLINE_URLLIST_PUBLISH_TIMES", "06:00,18:00")
+)
+# The same for the hash list's full feeds (docs/hashlist.md).
+HOTLINE_HASHLIST_PUBLISH_TIMES = parse_times_of_day(
+    "HOTLINE_HASHLIST_PUBLISH_TIMES", env_str("HOTLINE_HASHLIST_PUBLISH_TIMES", "06:00,18:00")
 )
 
 ALLOWED_HOSTS = env_list(

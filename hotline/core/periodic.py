@@ -100,6 +100,14 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         "TIMES, UTC; twice a day by default); changes reach them at once through ?since=.",
     ),
     PeriodicJob(
+        name="hashlist-publish",
+        task="hotline.hashlist.tasks.publish_hash_list_task",
+        every=None,
+        at=settings.HOTLINE_HASHLIST_PUBLISH_TIMES,
+        why="Members' full hash list feeds are renewed at fixed times (HOTLINE_HASHLIST_PUBLISH_"
+        "TIMES, UTC; twice a day by default); changes reach them at once through ?since=.",
+    ),
+    PeriodicJob(
         name="takedown-evidence-expiry",
         task="hotline.takedown.tasks.expire_evidence_task",
         every=timedelta(hours=1),

@@ -6,170 +6,37 @@ after version V up to now, rendered on request. Both carry the signed manifest i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from ninja import Router, Schema
-from ninja.errors import HttpError
 from ninja.responses import Status
 
 from hotline.core.canonical import NotAWebAddress, canonicalise_url
+from hotline.core.publication import http
+from hotline.core.publication.formats import AnyFormat
 from hotline.members.actions import record_download
 from hotline.members.auth import MemberKeyAuth
 from hotline.members.keys import require_scope
 from hotline.members.models import ApiKey, Scope
 from hotline.members.openapi import KEY_REFUSALS, error_response
-from hotline.urllist.formats import FORMATS, FeedFormat, accepted_names, find_format
+from hotline.urllist.formats import REGISTRY
 from hotline.urllist.lookup import check_canonical
-from hotline.urllist.models import UrlListSnapshot
-from hotline.urllist.signing import public_key_pem
-from hotline.urllist.snapshots import (
-    current_version,
-    latest_snapshot,
-    manifest_header,
-    render_diff,
-    render_empty,
-    snapshot_chunks,
-)
+from hotline.urllist.snapshots import URL_LIST
 
 router = Router(tags=["URL list"])
 
 # Any licence for one of the formats gets a key past authentication; the format asked for then
 # needs its own (a hashed-list licensee may not download the URLs themselves).
-FEED_AUTH = MemberKeyAuth(*dict.fromkeys(s for f in FORMATS.values() for s in f.scopes))
+FEED_AUTH = MemberKeyAuth(*REGISTRY.scopes())
 
-FORMAT_PARAMETER = {
-    "name": "format",
-    "in": "query",
-    "required": False,
-    "schema": {"type": "string", "enum": accepted_names(), "default": "json"},
-    "description": " ".join(f"`{f.name}`: {f.description}" for f in FORMATS.values()),
-}
-SINCE_PARAMETER = {
-    "name": "since",
-    "in": "query",
-    "required": False,
-    "schema": {"type": "integer", "minimum": 0},
-    "description": "A version you hold: answers the changes after it up to the latest, in "
-    "order, instead of the full list.",
-}
+FORMAT_PARAMETER = http.format_parameter(REGISTRY)
+SINCE_PARAMETER = http.SINCE_PARAMETER
 
 
-@dataclass(frozen=True)
-class Feed:
-    """What one request asked for, with what it needs before the body: ETag and manifest."""
+def _asked(request: HttpRequest) -> http.Asked:
+    def authorise(fmt: AnyFormat) -> None:
+        require_scope(request.auth, *fmt.scopes)  # type: ignore[attr-defined]
 
-    fmt: FeedFormat
-    version: int
-    since: int | None
-    etag: str
-    manifest: bytes
-    signature: str
-    size: int
-    body: Iterator[bytes] | None  # None until asked for
-
-
-def _format(request: HttpRequest) -> FeedFormat:
-    name = request.GET.get("format", "json")
-    fmt = find_format(name)
-    if fmt is None:
-        raise HttpError(
-            400, f"Unknown format '{name[:20]}'. Use one of: {', '.join(accepted_names())}."
-        )
-    return fmt
-
-
-def _since(request: HttpRequest, fmt: FeedFormat) -> int | None:
-    raw = request.GET.get("since")
-    if raw is None:
-        return None
-    if fmt.render_diff is None:
-        raise HttpError(400, f"The {fmt.name} format has no changes feed; download it whole.")
-    if not raw.isdigit():
-        raise HttpError(
-            400,
-            f"since={raw[:20]!r} is not a version number. Send the version you hold (the "
-            "X-Hotline-List-Version of your last download, 0 for none).",
-        )
-    since = int(raw)
-    latest = current_version()
-    if since > latest:
-        raise HttpError(
-            400,
-            f"since={since} is newer than the list, whose latest version is {latest}. Send "
-            "the version you hold; if you hold none, download the full list.",
-        )
-    return since
-
-
-@dataclass(frozen=True)
-class Asked:
-    """The feed a request names, and its ETag, known before anything is rendered."""
-
-    fmt: FeedFormat
-    since: int | None
-    version: int
-    snapshot: UrlListSnapshot | None
-
-    @property
-    def etag(self) -> str:
-        if self.since is not None:
-            return f'"{self.since}-{self.version}-{self.fmt.name}"'
-        return f'"{self.version}-{self.fmt.name}"'
-
-
-def _asked(request: HttpRequest) -> Asked:
-    fmt = _format(request)
-    require_scope(request.auth, *fmt.scopes)  # type: ignore[attr-defined]
-    since = _since(request, fmt)
-    if since is not None:
-        return Asked(fmt, since, current_version(), None)
-    snapshot = latest_snapshot(fmt)
-    return Asked(fmt, None, snapshot.version if snapshot else 0, snapshot)
-
-
-def _feed(asked: Asked, *, with_body: bool) -> Feed:
-    fmt, since, version, snapshot = asked.fmt, asked.since, asked.version, asked.snapshot
-    if snapshot is None:
-        rendered = (
-            render_diff(fmt, since=since, version=version)
-            if since is not None
-            else render_empty(fmt)
-        )
-        body = rendered.pieces()
-        if not with_body:
-            for _ in body:  # closes the temporary file
-                pass
-        return Feed(
-            fmt,
-            version,
-            since,
-            asked.etag,
-            rendered.manifest,
-            rendered.signature,
-            rendered.size,
-            body if with_body else None,
-        )
-    manifest = UrlListSnapshot.objects.filter(pk=snapshot.pk).values_list("manifest", flat=True)
-    return Feed(
-        fmt,
-        version,
-        None,
-        asked.etag,
-        bytes(manifest.get()),
-        snapshot.signature,
-        snapshot.size,
-        snapshot_chunks(snapshot.pk) if with_body else None,
-    )
-
-
-def _headers(response: HttpResponse | StreamingHttpResponse, feed: Feed) -> None:
-    response["ETag"] = feed.etag
-    response["X-Hotline-List-Version"] = str(feed.version)
-    response["X-Hotline-Manifest"] = manifest_header(feed.manifest)
-    response["X-Hotline-Signature"] = feed.signature
-    response["Cache-Control"] = "private, no-cache"
+    return http.ask(request, URL_LIST, authorise)
 
 
 _JSON_EXAMPLE = {
@@ -186,29 +53,18 @@ _JSON_EXAMPLE = {
         }
     ],
 }
-FEED_RESPONSES: dict[int, dict[str, object]] = {
-    200: {
-        "description": "The list (or the changes since `since`), streamed, in the format asked "
-        "for; `ETag`, `X-Hotline-List-Version`, `X-Hotline-Manifest` and `X-Hotline-Signature` "
-        "headers (docs/urllist.md).",
-        "content": {
-            **{
-                fmt.content_type: {"schema": {"type": "string"}}
-                for fmt in FORMATS.values()
-                if fmt.content_type != "application/json"
-            },
-            "application/json": {"schema": {"type": "object"}, "example": _JSON_EXAMPLE},
-        },
-    },
-    304: {"description": "`If-None-Match` holds this ETag: nothing new, no body."},
-    400: error_response(
+FEED_RESPONSES = http.feed_responses(
+    REGISTRY,
+    json_example=_JSON_EXAMPLE,
+    docs="docs/urllist.md",
+    bad_request=error_response(
         "Unknown format, or a `since` that is not a version of the list.",
         "bad_request",
         "since=99 is newer than the list, whose latest version is 42. Send the version you "
         "hold; if you hold none, download the full list.",
     ),
-    **KEY_REFUSALS,
-}
+    refusals=KEY_REFUSALS,
+)
 
 
 @router.api_operation(
@@ -228,30 +84,16 @@ def url_list(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     check the body: see docs/urllist.md."""
     asked = _asked(request)
     key: ApiKey = request.auth  # type: ignore[attr-defined]
-    not_modified = request.headers.get("If-None-Match") == asked.etag
+    unchanged = http.not_modified(request, asked)
     record_download(
         key=key,
         feed="urllist",
         feed_format=asked.fmt.name,
         version=asked.version,
         since=asked.since,
-        not_modified=not_modified,
+        not_modified=unchanged,
     )
-    if not_modified:
-        response = HttpResponse(status=304)
-        response["ETag"] = asked.etag
-        response["X-Hotline-List-Version"] = str(asked.version)
-        return response
-    is_head = request.method == "HEAD"
-    feed = _feed(asked, with_body=not is_head)
-    streamed: HttpResponse | StreamingHttpResponse
-    if feed.body is None:
-        streamed = HttpResponse(content_type=feed.fmt.content_type)
-    else:
-        streamed = StreamingHttpResponse(feed.body, content_type=feed.fmt.content_type)
-    _headers(streamed, feed)
-    streamed["Content-Length"] = str(feed.size)
-    return streamed
+    return http.answer(request, URL_LIST, asked, unchanged=unchanged)
 
 
 @router.get(
@@ -267,10 +109,7 @@ def url_list(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
 def url_list_manifest(request: HttpRequest) -> HttpResponse:
     """The manifest of what `GET /urllist` with the same parameters answers now: its exact
     bytes are what `X-Hotline-Signature` signs (verify with openssl, docs/urllist.md)."""
-    feed = _feed(_asked(request), with_body=False)
-    response = HttpResponse(feed.manifest, content_type="application/json")
-    _headers(response, feed)
-    return response
+    return http.manifest_answer(URL_LIST, _asked(request))
 
 
 @router.get(
@@ -283,9 +122,7 @@ def url_list_manifest(request: HttpRequest) -> HttpResponse:
 )
 def url_list_public_key(request: HttpRequest) -> HttpResponse:
     """Public: anyone may check a signature. Compare it with the key the hotline gave you."""
-    response = HttpResponse(public_key_pem(), content_type="application/x-pem-file")
-    response["Cache-Control"] = "public, max-age=3600"
-    return response
+    return http.public_key_answer()
 
 
 class CheckEntryOut(Schema):

@@ -1,28 +1,25 @@
-"""The feed formats: one registry, so adding a format touches this file only.
+"""The URL list's feed formats: one registry, so adding a format touches this file only.
 
-Each `FeedFormat` names its content type, the member scopes (licences) any one of which lets a
-member download it, the text the OpenAPI
-document shows, and its renderers:
-
-- `render_full(meta, entries)`: the whole list at `meta.version`, for `publish_url_list()`
-  (which stores the bytes; feeds never render the full list per request);
-- `render_diff(meta, changes)`: the changes after `meta.since` up to `meta.version`, for
-  `?since=`; None if the format has no incremental form.
-
-Renderers are generators of bytes and never hold the whole feed. The publisher renders every
-format in one pass over one read of the list, pulling one piece from each renderer in turn, so
-a full renderer must yield at least once per entry it reads (b"" for an entry it leaves out),
-or the read ahead of it piles up in memory.
+The shape of a format (`FeedFormat`: name, content type, licences, description, renderers of
+the full list and of the changes since a version) and the rules renderers follow are the
+publication machinery's, shared with the hash list: hotline/core/publication/formats.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 from datetime import datetime
-from json.encoder import encode_basestring
 from typing import NamedTuple
 
+from hotline.core.publication.formats import (
+    DiffMeta,
+    FeedFormat,
+    FullMeta,
+    Registry,
+    csv_field,
+    iso,
+    json_str,
+)
 from hotline.members.models import Scope
 from hotline.urllist.rpz import rpz_header, rpz_records
 
@@ -53,59 +50,23 @@ class FeedChange(NamedTuple):
     reason: str
 
 
-@dataclass(frozen=True)
-class FullMeta:
-    version: int
-    published_at: datetime
-    count: int
-
-
-@dataclass(frozen=True)
-class DiffMeta:
-    since: int
-    version: int
-    published_at: datetime | None
-
-
-FullRenderer = Callable[[FullMeta, Iterable[FeedEntry]], Iterator[bytes]]
-DiffRenderer = Callable[[DiffMeta, Iterable[FeedChange]], Iterator[bytes]]
-
-
-@dataclass(frozen=True)
-class FeedFormat:
-    name: str
-    content_type: str
-    scopes: tuple[str, ...]
-    description: str
-    render_full: FullRenderer
-    render_diff: DiffRenderer | None
-    aliases: tuple[str, ...] = ()
-    # Which entries the format holds (the manifest's count); None: every entry.
-    selects: Callable[[FeedEntry], bool] | None = None
-
-
-def _iso(moment: datetime | None) -> str:
-    return moment.isoformat() if moment is not None else ""
-
-
-def _json_str(text: str) -> str:
-    return encode_basestring(text)
+UrlFormat = FeedFormat[FeedEntry, FeedChange]
 
 
 # JSON ------------------------------------------------------------------------------------
 
 
 def _json_entry(e: FeedEntry) -> str:
-    domain = f',"domain":{_json_str(e.domain)}' if e.domain else ""
+    domain = f',"domain":{json_str(e.domain)}' if e.domain else ""
     return (
-        f'{{"url":{_json_str(e.url)},"category":{_json_str(e.category)},"kind":"{e.kind}"'
-        f'{domain},"added_at":"{_iso(e.added_at)}","added_in_version":{e.added_in_version}}}'
+        f'{{"url":{json_str(e.url)},"category":{json_str(e.category)},"kind":"{e.kind}"'
+        f'{domain},"added_at":"{iso(e.added_at)}","added_in_version":{e.added_in_version}}}'
     )
 
 
 def json_full(meta: FullMeta, entries: Iterable[FeedEntry]) -> Iterator[bytes]:
     yield (
-        f'{{"version":{meta.version},"published_at":"{_iso(meta.published_at)}",'
+        f'{{"version":{meta.version},"published_at":"{iso(meta.published_at)}",'
         f'"count":{meta.count},"entries":['
     ).encode()
     separator = ""
@@ -116,17 +77,17 @@ def json_full(meta: FullMeta, entries: Iterable[FeedEntry]) -> Iterator[bytes]:
 
 
 def json_diff(meta: DiffMeta, changes: Iterable[FeedChange]) -> Iterator[bytes]:
-    published = f'"{_iso(meta.published_at)}"' if meta.published_at else "null"
+    published = f'"{iso(meta.published_at)}"' if meta.published_at else "null"
     yield (
         f'{{"from":{meta.since},"to":{meta.version},"published_at":{published},"changes":['
     ).encode()
     separator = ""
     for c in changes:
-        domain = f',"domain":{_json_str(c.domain)}' if c.domain else ""
-        reason = f',"reason":{_json_str(c.reason)}' if c.op == "remove" else ""
+        domain = f',"domain":{json_str(c.domain)}' if c.domain else ""
+        reason = f',"reason":{json_str(c.reason)}' if c.op == "remove" else ""
         yield (
-            f'{separator}{{"op":"{c.op}","version":{c.version},"url":{_json_str(c.url)},'
-            f'"category":{_json_str(c.category)},"kind":"{c.kind}"{domain}{reason}}}'
+            f'{separator}{{"op":"{c.op}","version":{c.version},"url":{json_str(c.url)},'
+            f'"category":{json_str(c.category)},"kind":"{c.kind}"{domain}{reason}}}'
         ).encode()
         separator = ","
     yield b"]}\n"
@@ -135,17 +96,11 @@ def json_diff(meta: DiffMeta, changes: Iterable[FeedChange]) -> Iterator[bytes]:
 # CSV (RFC 4180, "\n" line ends) ----------------------------------------------------------
 
 
-def _csv(field: str) -> str:
-    if "," in field or '"' in field or "\n" in field or "\r" in field:
-        return '"' + field.replace('"', '""') + '"'
-    return field
-
-
 def csv_full(meta: FullMeta, entries: Iterable[FeedEntry]) -> Iterator[bytes]:
     yield b"url,category,kind,domain,added_at,added_in_version\n"
     for e in entries:
         yield (
-            f"{_csv(e.url)},{_csv(e.category)},{e.kind},{e.domain},{_iso(e.added_at)},"
+            f"{csv_field(e.url)},{csv_field(e.category)},{e.kind},{e.domain},{iso(e.added_at)},"
             f"{e.added_in_version}\n"
         ).encode()
 
@@ -154,8 +109,8 @@ def csv_diff(meta: DiffMeta, changes: Iterable[FeedChange]) -> Iterator[bytes]:
     yield b"op,version,url,category,kind,domain,reason\n"
     for c in changes:
         yield (
-            f"{c.op},{c.version},{_csv(c.url)},{_csv(c.category)},{c.kind},{c.domain},"
-            f"{_csv(c.reason)}\n"
+            f"{c.op},{c.version},{csv_field(c.url)},{csv_field(c.category)},{c.kind},{c.domain},"
+            f"{csv_field(c.reason)}\n"
         ).encode()
 
 
@@ -199,10 +154,9 @@ def rpz_full(meta: FullMeta, entries: Iterable[FeedEntry]) -> Iterator[bytes]:
         yield rpz_records(e.domain) if e.kind == "domain" else b""
 
 
-FORMATS: dict[str, FeedFormat] = {
-    f.name: f
-    for f in (
-        FeedFormat(
+REGISTRY = Registry(
+    (
+        UrlFormat(
             name="json",
             content_type="application/json",
             scopes=(Scope.URLLIST_READ,),
@@ -213,7 +167,7 @@ FORMATS: dict[str, FeedFormat] = {
             render_full=json_full,
             render_diff=json_diff,
         ),
-        FeedFormat(
+        UrlFormat(
             name="csv",
             content_type="text/csv; charset=utf-8",
             scopes=(Scope.URLLIST_READ,),
@@ -222,7 +176,7 @@ FORMATS: dict[str, FeedFormat] = {
             render_full=csv_full,
             render_diff=csv_diff,
         ),
-        FeedFormat(
+        UrlFormat(
             name="txt",
             content_type="text/plain; charset=utf-8",
             scopes=(Scope.URLLIST_READ,),
@@ -233,7 +187,7 @@ FORMATS: dict[str, FeedFormat] = {
             render_diff=txt_diff,
             aliases=("text",),
         ),
-        FeedFormat(
+        UrlFormat(
             name="sha256",
             content_type="text/plain; charset=utf-8",
             scopes=(Scope.URLLIST_HASHED_READ, Scope.URLLIST_READ),
@@ -243,7 +197,7 @@ FORMATS: dict[str, FeedFormat] = {
             render_full=sha256_full,
             render_diff=sha256_diff,
         ),
-        FeedFormat(
+        UrlFormat(
             name="rpz",
             content_type="text/dns; charset=utf-8",
             scopes=(Scope.DOMAINLIST_READ,),
@@ -256,14 +210,16 @@ FORMATS: dict[str, FeedFormat] = {
             selects=lambda e: e.kind == "domain",
         ),
     )
-}
-ALIASES: dict[str, str] = {alias: f.name for f in FORMATS.values() for alias in f.aliases}
+)
+# The registry's formats by name (FORMATS) and the lookups, as the rest of the list reads them.
+FORMATS: dict[str, UrlFormat] = REGISTRY.formats
+ALIASES: dict[str, str] = REGISTRY.aliases
 
 
-def find_format(name: str) -> FeedFormat | None:
+def find_format(name: str) -> UrlFormat | None:
     """The format called `name` (or one of its aliases), or None."""
-    return FORMATS.get(ALIASES.get(name, name))
+    return REGISTRY.find(name)
 
 
 def accepted_names() -> list[str]:
-    return [*FORMATS, *ALIASES]
+    return REGISTRY.accepted_names()

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 
 from hotline.core.classification import CATEGORY_CODE_LENGTH
+from hotline.core.publication.models import SnapshotBase, SnapshotChunkBase
 
 
 class UrlListVersion(models.Model):
@@ -118,19 +119,9 @@ class UrlListChange(models.Model):
         return f"v{self.version} {self.change} entry {self.entry_id}"
 
 
-class UrlListSnapshot(models.Model):
-    """A published full feed: one version in one format, stored in chunks, with its signed
-    manifest. Feeds serve these bytes as they are; nothing renders the full list per request."""
-
-    version = models.PositiveIntegerField()
-    format = models.CharField(max_length=16)
-    published_at = models.DateTimeField()
-    count = models.PositiveIntegerField()
-    size = models.PositiveBigIntegerField()
-    sha256 = models.CharField(max_length=64)
-    # The canonical JSON bytes the signature covers, and the Ed25519 signature (base64).
-    manifest = models.BinaryField()
-    signature = models.CharField(max_length=100)
+class UrlListSnapshot(SnapshotBase):
+    """A published full feed of the URL list: one version in one format, stored in chunks,
+    with its signed manifest (the fields: hotline/core/publication/models.py)."""
 
     class Meta:
         ordering = ["-version", "format"]
@@ -142,12 +133,10 @@ class UrlListSnapshot(models.Model):
         return f"URL list v{self.version} ({self.format}, {self.size} bytes)"
 
 
-class UrlListSnapshotChunk(models.Model):
+class UrlListSnapshotChunk(SnapshotChunkBase):
     """At most CHUNK_SIZE bytes of a snapshot, so serving one never holds it whole."""
 
     snapshot = models.ForeignKey(UrlListSnapshot, on_delete=models.CASCADE, related_name="chunks")
-    index = models.PositiveIntegerField()
-    data = models.BinaryField()
 
     class Meta:
         constraints = [

@@ -41,6 +41,8 @@ from hotline.assessment.schemes import scheme_for
 from hotline.audit.actions import SYSTEM
 from hotline.cases.models import Case
 from hotline.core.tasks import clear_expired_sessions
+from hotline.hashlist.actions import NewHash, add_hashes, publish_hash_list
+from hotline.hashlist.models import HashSource
 from hotline.intake.actions import file_report
 from hotline.members.actions import record_download
 from hotline.portals.models import Portal
@@ -130,6 +132,12 @@ PAGES = [
     row("api/v1/urllist/check", "GET",                   NO,   NO,    NO,    400,   NO,     NO),
     # Anyone may check a signature: the public key is public.
     row("api/v1/urllist/public-key", "GET",              200,  200,   200,   200,   200,    200),
+    # The hash list: member keys with hashlist:read only. The member here holds urllist:read
+    # alone, so it is refused (403) like everyone else: no partner, analyst or URL list
+    # licensee sees a hash. tests/hashlist/test_feed.py downloads it with the licence.
+    row("api/v1/hashlist", "GET",                        NO,   NO,    NO,    NO,    NO,     NO),
+    row("api/v1/hashlist/manifest", "GET",               NO,   NO,    NO,    NO,    NO,     NO),
+    row("api/v1/hashlist/public-key", "GET",             200,  200,   200,   200,   200,    200),
     # Partner reports need a reports:write key; the member here has urllist:read only.
     row("api/v1/reports", "POST",                        NO,   NO,    NO,    NO,    NO,     NO),
     # The API has no index page.
@@ -180,6 +188,9 @@ ADMIN_MODELS = {
     "urllist.urllistentry":              (200, 403, 200,   200,    403),  # read-only
     "urllist.urllistchange":             (200, 403, 200,   200,    403),  # read-only
     "urllist.urllistsnapshot":           (200, 403, 200,   200,    403),  # read-only
+    "hashlist.hashlistentry":            (200, 403, 200,   200,    403),  # read-only
+    "hashlist.hashlistchange":           (200, 403, 200,   200,    403),  # read-only
+    "hashlist.hashlistsnapshot":         (200, 403, 200,   200,    403),  # read-only
 }  # fmt: skip
 MODEL_VIEWS = ("", "add/", "<path:object_id>/change/", "<path:object_id>/history/",
                "<path:object_id>/delete/")  # fmt: skip
@@ -333,9 +344,15 @@ def world(tn: Portal, ma: Portal, isp: MemberKey) -> World:
         route=Route(kind=RecipientKind.MANUAL, name="", email="", language="en", because="?"),
         actor=SYSTEM,
     )
-    # A URL list entry, its change and a published snapshot.
+    # A URL list entry, its change and a published snapshot; the same of the hash list.
     add_to_url_list(url="http://listed.example/", category="B", case_id=None, actor=SYSTEM)
     publish_url_list(actor=SYSTEM)
+    add_hashes(
+        entries=[NewHash(signal_type="md5", value="0" * 32, category="B")],
+        source=HashSource.SENIOR_PASTE,
+        actor=SYSTEM,
+    )
+    publish_hash_list(actor=SYSTEM)
 
     def signed_in(who: Analyst) -> Client:
         client = Client()
