@@ -69,6 +69,19 @@ HOTLINE_URLLIST_PUBLISH_TIMES = parse_times_of_day(
 HOTLINE_HASHLIST_PUBLISH_TIMES = parse_times_of_day(
     "HOTLINE_HASHLIST_PUBLISH_TIMES", env_str("HOTLINE_HASHLIST_PUBLISH_TIMES", "06:00,18:00")
 )
+# PDQ hashes below this quality (0-100) are neither listed nor compared: a flat or tiny
+# picture's PDQ says little about it (Meta's own floor is 50).
+HOTLINE_HASHLIST_PDQ_QUALITY_FLOOR = env_int("HOTLINE_HASHLIST_PDQ_QUALITY_FLOOR", 50)
+# A new case whose captured image is this close (PDQ distance, 0-31) to a hash list entry, or
+# equal by SHA-256 or MD5, is confirmed without an analyst. Lower is stricter: nobody looks at
+# such a case before it is acted on (docs/hashlist.md, "Known imagery").
+HOTLINE_KNOWN_IMAGERY_PDQ_DISTANCE = env_int("HOTLINE_KNOWN_IMAGERY_PDQ_DISTANCE", 16)
+# Captured images smaller than this on their short side (icons, buttons, spacers) are not put
+# on the hash list from a confirmed case: they are a page's furniture, not its content.
+HOTLINE_HASHLIST_MIN_IMAGE_SIDE = env_int("HOTLINE_HASHLIST_MIN_IMAGE_SIDE", 100)
+for _name, _top in (("HASHLIST_PDQ_QUALITY_FLOOR", 100), ("KNOWN_IMAGERY_PDQ_DISTANCE", 31)):
+    if not 0 <= globals()[f"HOTLINE_{_name}"] <= _top:
+        raise ImproperlyConfigured(f"HOTLINE_{_name} must be between 0 and {_top}.")
 
 ALLOWED_HOSTS = env_list(
     "HOTLINE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else []

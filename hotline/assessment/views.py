@@ -363,6 +363,12 @@ def _case_page(
             "welfare_exposure": exposure,
             "heartbeat_seconds": int(welfare.HEARTBEAT_INTERVAL.total_seconds()),
             **_captured(case),
+            # Why a case was confirmed without an analyst: for seniors, who answer for it.
+            "known_imagery": (
+                list(case.known_imagery_matches.select_related("entry")[:20])
+                if qa.is_senior_for(analyst, case)
+                else []
+            ),
         },
         status=status,
     )

@@ -4,7 +4,7 @@ Every result a case can get, from an analyst's assessment, a QA decision, an app
 correction or an automatic match, comes here as a `Result` with its `Source`, and leaves as a
 `Decision`: the status the case moves to and what happens to its URL on the lists. Callers
 (outcomes/actions.py) carry the decision out; nothing else in the system turns a result into
-consequences. Notice and takedown's effect is decided here too; the hash list's will be.
+consequences. Notice and takedown's effect and the hash list's are decided here too.
 """
 
 from __future__ import annotations
@@ -25,8 +25,11 @@ class Source(enum.StrEnum):
 
 
 class ListEffect(enum.StrEnum):
-    PUT = "put"  # on the URL list with the result's category (added, or its category changed)
-    REMOVE = "remove"  # off the URL list
+    """What happens to a case on a list: its URL on the URL list, its captured images' hashes
+    on the hash list."""
+
+    PUT = "put"  # on the list with the result's category (added, or its category changed)
+    REMOVE = "remove"  # off the list
     NONE = "none"  # the list is not touched
 
 
@@ -56,6 +59,7 @@ class Decision:
     status: CaseStatus
     url_list: ListEffect
     takedown: TakedownEffect = TakedownEffect.NONE
+    hash_list: ListEffect = ListEffect.NONE
 
 
 # The status each kind of result gives a case.
@@ -72,12 +76,13 @@ def decide(*, result: Result, source: Source, needs_qa: bool = False) -> Decisio
 
     - An assessment chosen for a second assessment (`needs_qa`) waits in QA and changes
       nothing yet: a new analyst's or a sampled result is checked before it is acted on.
-    - Criminal content goes on the URL list (or has its category changed there), and its
-      removal is asked for (notice and takedown).
-    - Any other result takes the URL off the list, if it is there, and withdraws any takedown:
-      an appeal upheld or a correction removes it at once; for a first assessment there is
-      nothing to remove.
-    A duplicate leaves the list alone: the case it duplicates carries the assessment, and its
+    - Criminal content goes on the URL list (or has its category changed there), its captured
+      images go on the hash list (unless it was confirmed by an automatic match: then nobody
+      saw its other images), and its removal is asked for (notice and takedown).
+    - Any other result takes the URL off the list and the case's images off the hash list, if
+      they are there, and withdraws any takedown: an appeal upheld or a correction removes
+      them at once; for a first assessment there is nothing to remove.
+    A duplicate leaves the lists alone: the case it duplicates carries the assessment, and its
     URL is a different one.
     """
     if needs_qa:
@@ -86,7 +91,10 @@ def decide(*, result: Result, source: Source, needs_qa: bool = False) -> Decisio
         return Decision(CaseStatus.AWAITING_QA, ListEffect.NONE)
     status = STATUS_OF[result.kind]
     if result.kind == OutcomeKind.CRIMINAL:
-        return Decision(status, ListEffect.PUT, TakedownEffect.START)
+        # A page confirmed by an automatic match has its known image on the hash list already;
+        # its other images were seen by nobody, and only what a person saw is listed.
+        hashes = ListEffect.NONE if source == Source.AUTOMATIC_MATCH else ListEffect.PUT
+        return Decision(status, ListEffect.PUT, TakedownEffect.START, hashes)
     if result.kind == OutcomeKind.DUPLICATE:
         return Decision(status, ListEffect.NONE)
-    return Decision(status, ListEffect.REMOVE, TakedownEffect.WITHDRAW)
+    return Decision(status, ListEffect.REMOVE, TakedownEffect.WITHDRAW, ListEffect.REMOVE)

@@ -33,6 +33,7 @@ from hotline.takedown.models import (
     TakedownStatus,
 )
 from hotline.takedown.recheck import Verdict
+from hotline.takedown.signals import case_captured
 from hotline.urllist.actions import add_to_url_list, remove_from_url_list
 
 if TYPE_CHECKING:
@@ -48,7 +49,8 @@ class IllegalNoticeMove(Exception):
 @audited_action
 def record_capture(*, case: Case, page: PageCapture, actor: str) -> Capture:
     """Keep what the safe fetcher found at `case`'s URL: the page's metadata and the hashes of
-    its images (never the images). Audits `takedown.captured`."""
+    its images (never the images). Announces a capture with images (`signals.case_captured`)
+    for outcomes to act on. Audits `takedown.captured`."""
     capture = Capture.objects.create(
         case=case,
         requested_url=page.requested_url,
@@ -94,6 +96,8 @@ def record_capture(*, case: Case, page: PageCapture, actor: str) -> Capture:
             "error_kind": capture.error_kind,
         },
     )
+    if page.images:
+        case_captured.send(sender=Capture, case_id=case.pk, capture_id=capture.pk)
     return capture
 
 

@@ -17,6 +17,7 @@ from hotline.urllist.models import UrlListEntry, UrlListVersion
 K = OutcomeKind
 S = CaseStatus
 T = TakedownEffect
+PUT, REMOVE = ListEffect.PUT, ListEffect.REMOVE
 CRIMINAL_B = Result(kind=K.CRIMINAL, category="B")
 NOT_CRIMINAL = Result(kind=K.NOT_CRIMINAL)
 UNAVAILABLE = Result(kind=K.UNAVAILABLE)
@@ -24,32 +25,32 @@ DUPLICATE = Result(kind=K.DUPLICATE, duplicate_of=1)
 
 TABLE = [
     # (result, source, needs_qa) -> decision
-    (CRIMINAL_B, Source.ASSESSMENT, False, Decision(S.CONFIRMED, ListEffect.PUT, T.START)),
+    (CRIMINAL_B, Source.ASSESSMENT, False, Decision(S.CONFIRMED, PUT, T.START, PUT)),
     (CRIMINAL_B, Source.ASSESSMENT, True, Decision(S.AWAITING_QA, ListEffect.NONE)),
     (NOT_CRIMINAL, Source.ASSESSMENT, True, Decision(S.AWAITING_QA, ListEffect.NONE)),
     (
         NOT_CRIMINAL,
         Source.ASSESSMENT,
         False,
-        Decision(S.NOT_CONFIRMED, ListEffect.REMOVE, T.WITHDRAW),
+        Decision(S.NOT_CONFIRMED, REMOVE, T.WITHDRAW, REMOVE),
     ),
-    (UNAVAILABLE, Source.ASSESSMENT, False, Decision(S.CLOSED, ListEffect.REMOVE, T.WITHDRAW)),
+    (UNAVAILABLE, Source.ASSESSMENT, False, Decision(S.CLOSED, REMOVE, T.WITHDRAW, REMOVE)),
     (DUPLICATE, Source.ASSESSMENT, False, Decision(S.CLOSED, ListEffect.NONE)),
-    (CRIMINAL_B, Source.QA_DECISION, False, Decision(S.CONFIRMED, ListEffect.PUT, T.START)),
+    (CRIMINAL_B, Source.QA_DECISION, False, Decision(S.CONFIRMED, PUT, T.START, PUT)),
     (
         NOT_CRIMINAL,
         Source.QA_DECISION,
         False,
-        Decision(S.NOT_CONFIRMED, ListEffect.REMOVE, T.WITHDRAW),
+        Decision(S.NOT_CONFIRMED, REMOVE, T.WITHDRAW, REMOVE),
     ),
-    (CRIMINAL_B, Source.APPEAL, False, Decision(S.CONFIRMED, ListEffect.PUT, T.START)),
-    (NOT_CRIMINAL, Source.APPEAL, False, Decision(S.NOT_CONFIRMED, ListEffect.REMOVE, T.WITHDRAW)),
-    (CRIMINAL_B, Source.CORRECTION, False, Decision(S.CONFIRMED, ListEffect.PUT, T.START)),
+    (CRIMINAL_B, Source.APPEAL, False, Decision(S.CONFIRMED, PUT, T.START, PUT)),
+    (NOT_CRIMINAL, Source.APPEAL, False, Decision(S.NOT_CONFIRMED, REMOVE, T.WITHDRAW, REMOVE)),
+    (CRIMINAL_B, Source.CORRECTION, False, Decision(S.CONFIRMED, PUT, T.START, PUT)),
     (
         NOT_CRIMINAL,
         Source.CORRECTION,
         False,
-        Decision(S.NOT_CONFIRMED, ListEffect.REMOVE, T.WITHDRAW),
+        Decision(S.NOT_CONFIRMED, REMOVE, T.WITHDRAW, REMOVE),
     ),
     (CRIMINAL_B, Source.AUTOMATIC_MATCH, False, Decision(S.CONFIRMED, ListEffect.PUT, T.START)),
 ]
@@ -106,6 +107,7 @@ def test_confirmed_content_goes_on_the_list_and_is_audited(tn: Portal) -> None:
         "status": "confirmed",
         "url_list": "put",
         "takedown": "start",
+        "hash_list": "put",
     }
 
 
