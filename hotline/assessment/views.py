@@ -57,6 +57,7 @@ from hotline.assessment.queries import (
 from hotline.assessment.schemes import outcomes_of, scheme_for
 from hotline.cases import priority
 from hotline.cases.models import Case, CaseStatus
+from hotline.outcomes.models import KnownImageryMatch
 from hotline.portals.models import Portal
 from hotline.takedown.models import Capture, Takedown
 from hotline.takedown.queries import latest_trace
@@ -365,7 +366,7 @@ def _case_page(
             **_captured(case),
             # Why a case was confirmed without an analyst: for seniors, who answer for it.
             "known_imagery": (
-                list(case.known_imagery_matches.select_related("entry")[:20])
+                list(KnownImageryMatch.objects.filter(case=case).select_related("entry")[:20])
                 if qa.is_senior_for(analyst, case)
                 else []
             ),
