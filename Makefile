@@ -24,7 +24,8 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # Stamps record which lock file was installed, so editing a lock reinstalls.
-$(VENV)/.runtime: requirements.txt pyproject.toml | $(BIN)/python
+# setup.py builds the PDQ index's C kernel in place: editing either rebuilds it.
+$(VENV)/.runtime: requirements.txt pyproject.toml setup.py hotline/hashlist/_pdqkernel.c | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@

@@ -79,7 +79,17 @@ HOTLINE_KNOWN_IMAGERY_PDQ_DISTANCE = env_int("HOTLINE_KNOWN_IMAGERY_PDQ_DISTANCE
 # Captured images smaller than this on their short side (icons, buttons, spacers) are not put
 # on the hash list from a confirmed case: they are a page's furniture, not its content.
 HOTLINE_HASHLIST_MIN_IMAGE_SIDE = env_int("HOTLINE_HASHLIST_MIN_IMAGE_SIDE", 100)
-for _name, _top in (("HASHLIST_PDQ_QUALITY_FLOOR", 100), ("KNOWN_IMAGERY_PDQ_DISTANCE", 31)):
+# The exact PDQ index's file, memory-mapped by every process (docs/hashlist.md, "The index").
+HOTLINE_HASHLIST_INDEX_PATH = Path(
+    env_str("HOTLINE_HASHLIST_INDEX_PATH", str(VAR_DIR / "hashlist" / "pdq.index"))
+)
+# The match API's PDQ distance when a request names none (0-31).
+HOTLINE_MATCH_PDQ_DISTANCE = env_int("HOTLINE_MATCH_PDQ_DISTANCE", 31)
+for _name, _top in (
+    ("HASHLIST_PDQ_QUALITY_FLOOR", 100),
+    ("KNOWN_IMAGERY_PDQ_DISTANCE", 31),
+    ("MATCH_PDQ_DISTANCE", 31),
+):
     if not 0 <= globals()[f"HOTLINE_{_name}"] <= _top:
         raise ImproperlyConfigured(f"HOTLINE_{_name} must be between 0 and {_top}.")
 

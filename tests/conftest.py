@@ -27,6 +27,7 @@ from hotline.cases.actions import move_case
 from hotline.cases.models import Case, CaseStatus
 from hotline.core.classification import OutcomeKind
 from hotline.core.periodic import CONTINUOUS_JOBS
+from hotline.hashlist.live import forget_index
 from hotline.members.actions import create_member, issue_api_key
 from hotline.members.models import ApiKey, MemberKind, Scope
 from hotline.outcomes.actions import settle_case
@@ -143,6 +144,8 @@ def fresh_cache() -> None:
     forget_portals()
     # Nor the URL list lookup's index of a list whose rows (and versions) were rolled back.
     reset_index()
+    # Nor the PDQ index of a hash list whose versions were rolled back (its file included).
+    forget_index(delete_file=True)
 
 
 @pytest.fixture

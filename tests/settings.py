@@ -44,3 +44,8 @@ HOTLINE_CAPTURE_NEW_CASES = False
 # and no RDAP registry is known (tests that need one start WorldRdap).
 HOTLINE_DNS_NAMESERVERS = ["127.0.0.1:9"]
 HOTLINE_RDAP_BOOTSTRAP = str(Path(__file__).resolve().parent / "world" / "rdap-none.json")
+
+# The PDQ index's file: one per test process, never the checkout's var/ (runs side by side).
+HOTLINE_HASHLIST_INDEX_PATH = (
+    Path(os.environ.get("TMPDIR", "/tmp")) / f"hotline-tests-{os.getpid()}" / "pdq.index"
+)

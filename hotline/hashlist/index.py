@@ -283,6 +283,11 @@ class _Delta:
     codes: np.ndarray = field(default_factory=lambda: np.zeros((0, CODE_BYTES), np.uint8))
 
 
+def _bytes_of(array: np.ndarray) -> np.ndarray:
+    """An array's bytes, as a flat uint8 array (also when it is empty: a new list's index)."""
+    return np.ascontiguousarray(array).reshape(-1).view(np.uint8)
+
+
 class PdqIndex:
     """An exact PDQ index: `build` from ids and codes (or `load` a saved one), `query` a batch,
     `add` and `remove` entries (visible at once), `compact` and `save` to fold them in.
@@ -375,7 +380,7 @@ class PdqIndex:
         entries: list[dict[str, Any]] = []
         offset = ALIGN
         for name, array in sections:
-            data = memoryview(np.ascontiguousarray(array)).cast("B")
+            data = _bytes_of(array)
             entries.append(
                 {"name": name, "offset": offset, "length": len(data), "crc32": zlib.crc32(data)}
             )
@@ -400,7 +405,7 @@ class PdqIndex:
                 out.write(zlib.crc32(header).to_bytes(4, "little") + header)
                 for (_name, array), entry in zip(sections, entries, strict=True):
                     out.seek(entry["offset"])
-                    out.write(memoryview(np.ascontiguousarray(array)).cast("B"))
+                    out.write(_bytes_of(array))
                 out.truncate(offset)
                 out.flush()
                 os.fsync(out.fileno())

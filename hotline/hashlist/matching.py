@@ -1,8 +1,8 @@
 """Which hash list entries a set of hashes matches: exact types by value, PDQ by distance.
 
 The one place that answers "is this image known?", for the automatic resolution of captured
-images (outcomes) and for the match service. PDQ hashes are compared with every active PDQ
-entry (`pdq_matches`); hashes of a quality below the floor are not compared at all, because a
+images (outcomes) and for the match service. PDQ hashes are looked up in the exact PDQ index
+(`pdq_matches`); hashes of a quality below the floor are not compared at all, because a
 flat or tiny picture's PDQ says little about it and would match unrelated ones.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.conf import settings
 
-from hotline.hashlist.history import active_hashes
+from hotline.hashlist.live import live_index
 from hotline.hashlist.models import EntryState, HashListEntry
 
 # The most a PDQ distance can be and still be called a match (Meta's recommended threshold).
@@ -44,32 +44,19 @@ def pdq_quality_floor() -> int:
     return int(settings.HOTLINE_HASHLIST_PDQ_QUALITY_FLOOR)
 
 
-def _codes(values: Sequence[str]) -> np.ndarray:
-    return np.frombuffer(bytes.fromhex("".join(values)), dtype=np.uint8).reshape(-1, 32)
-
-
-_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint16)
-
-
 def pdq_matches(values: Sequence[str], *, distance: int) -> list[list[tuple[int, int]]]:
     """For each PDQ value (64 hex), every active entry within `distance`: (entry id, distance),
-    nearest first. Exact: every entry is compared."""
+    nearest first. Exact: the index misses nothing a comparison with every entry would find
+    (hashlist/index.py), and follows the list within a second (hashlist/live.py)."""
     if not 0 <= distance <= MAX_PDQ_DISTANCE:
         raise ValueError(f"A PDQ distance is between 0 and {MAX_PDQ_DISTANCE}.")
-    listed = active_hashes("pdq").hashes
     if not values:
         return []
-    if not listed:
-        return [[] for _ in values]
-    ids = np.fromiter((pk for pk, _ in listed), dtype=np.int64, count=len(listed))
-    codes = _codes([value for _, value in listed])
-    found: list[list[tuple[int, int]]] = []
-    for query in _codes(values):
-        distances = _POPCOUNT[np.bitwise_xor(codes, query)].sum(axis=1)
-        near = np.flatnonzero(distances <= distance)
-        order = near[np.lexsort((ids[near], distances[near]))]
-        found.append([(int(ids[i]), int(distances[i])) for i in order])
-    return found
+    codes = np.frombuffer(bytes.fromhex("".join(values)), dtype=np.uint8).reshape(-1, 32)
+    return [
+        list(zip(ids.tolist(), distances.tolist(), strict=True))
+        for ids, distances in live_index().query(codes, distance)
+    ]
 
 
 def match_hashes(queries: Sequence[Query], *, pdq_distance: int) -> list[list[Match]]:
@@ -104,9 +91,9 @@ def match_hashes(queries: Sequence[Query], *, pdq_distance: int) -> list[list[Ma
     entry_ids = {pk for near in hits.values() for pk, _ in near}
     entries = {
         pk: (kind, value, category)
-        for pk, kind, value, category in HashListEntry.objects.filter(pk__in=entry_ids).values_list(
-            "pk", "signal_type", "value", "category"
-        )
+        for pk, kind, value, category in HashListEntry.objects.filter(
+            pk__in=entry_ids, state=EntryState.ACTIVE
+        ).values_list("pk", "signal_type", "value", "category")
     }
     for i, near in hits.items():
         results[i] = [Match(pk, *entries[pk], distance) for pk, distance in near if pk in entries]
