@@ -10,6 +10,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from hotline.hashlist.api import router as hashlist_router
+from hotline.hashlist.match_api import router as match_router
 from hotline.intake.api import router as reports_router
 from hotline.members.keys import KeyRefused
 from hotline.urllist.api import router as urllist_router
@@ -29,6 +30,7 @@ api = NinjaAPI(
 )
 api.add_router("/", urllist_router)
 api.add_router("/", hashlist_router)
+api.add_router("/", match_router)
 api.add_router("/", reports_router)
 
 

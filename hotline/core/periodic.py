@@ -108,6 +108,13 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         "TIMES, UTC; twice a day by default); changes reach them at once through ?since=.",
     ),
     PeriodicJob(
+        name="hashlist-index",
+        task="hotline.hashlist.tasks.refresh_pdq_index_file",
+        every=timedelta(minutes=10),
+        why="The PDQ index's file is written again once the hash list has moved far (or long) "
+        "from it, so processes start from it quickly and carry only a small delta.",
+    ),
+    PeriodicJob(
         name="takedown-evidence-expiry",
         task="hotline.takedown.tasks.expire_evidence_task",
         every=timedelta(hours=1),

@@ -8,17 +8,21 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from hotline.core.health import health_details
+
 
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and database reachability, for load balancers. Says nothing sensitive."""
+    """Liveness and database reachability, for load balancers, and what this process holds
+    in memory (core/health.py: the PDQ index's size, version and freshness). Says nothing
+    sensitive."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except Exception:  # any database failure means "not healthy", whatever the driver raises
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
-    return JsonResponse({"status": "ok"})
+    return JsonResponse({"status": "ok", **health_details()})
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -146,6 +146,20 @@ def index_status() -> IndexStatus:
     )
 
 
+def held_index_health() -> dict[str, int | float] | None:
+    """For /healthz (core/health.py): the index this process holds, without a query: its
+    size, the list version it holds and how many seconds ago it last caught up. None before
+    the process has matched anything."""
+    index, checked_at = _live.index, _live.checked_at
+    if index is None:
+        return None
+    return {
+        "size": index.size,
+        "version": index.version,
+        "checked_seconds_ago": round(time.monotonic() - checked_at, 3),
+    }
+
+
 def refresh_index_file(*, force: bool = False) -> dict[str, int | bool]:
     """Write the file again when the PDQ changes since its version are many or old (or
     `force`); processes map the new one at their next match. For the periodic job."""

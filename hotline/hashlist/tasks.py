@@ -19,3 +19,12 @@ def publish_hash_list_task() -> dict[str, Any]:
         "version": snapshots[0].version if snapshots else None,
         "formats": [s.format for s in snapshots],
     }
+
+
+@task()
+def refresh_pdq_index_file() -> dict[str, Any]:
+    """Write the PDQ index's file again when the changes since it are many or old; every
+    process maps the new one (hashlist/live.py)."""
+    from hotline.hashlist.live import refresh_index_file
+
+    return dict(refresh_index_file())

@@ -24,7 +24,7 @@ class Scope(models.TextChoices):
     URLLIST_HASHED_READ = "urllist_hashed:read", "Hashed URL list (SHA-256 of each address)"
     DOMAINLIST_READ = "domainlist:read", "Domain list (whole domains, e.g. as a DNS RPZ)"
     HASHLIST_READ = "hashlist:read", "Image hash list"
-    MATCH_READ = "match:read", "Match API (is this address listed?)"
+    MATCH_READ = "match:read", "Match API (is this address, or this image, listed?)"
     REPORTS_WRITE = "reports:write", "File reports through the API (trusted partners)"
 
 

@@ -138,6 +138,9 @@ PAGES = [
     row("api/v1/hashlist", "GET",                        NO,   NO,    NO,    NO,    NO,     NO),
     row("api/v1/hashlist/manifest", "GET",               NO,   NO,    NO,    NO,    NO,     NO),
     row("api/v1/hashlist/public-key", "GET",             200,  200,   200,   200,   200,    200),
+    # The match API: member keys with match:read only (tests/hashlist/test_match_api.py).
+    row("api/v1/hashes/match", "POST",                   NO,   NO,    NO,    NO,    NO,     NO),
+    row("api/v1/hashes/match/status", "GET",             NO,   NO,    NO,    NO,    NO,     NO),
     # Partner reports need a reports:write key; the member here has urllist:read only.
     row("api/v1/reports", "POST",                        NO,   NO,    NO,    NO,    NO,     NO),
     # The API has no index page.
