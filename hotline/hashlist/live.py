@@ -87,14 +87,15 @@ _live = _Live()
 _lock = threading.Lock()
 
 
-def live_index() -> PdqIndex:
-    """This process's index, brought up to date if REFRESH_SECONDS have passed."""
+def live_index(*, fresh: bool = False) -> PdqIndex:
+    """This process's index, brought up to date if REFRESH_SECONDS have passed (or now, when
+    `fresh`: for work that must see a change made a moment ago, like resolving a capture)."""
     with _lock:
         now = time.monotonic()
         if _live.index is None or _live.index.is_stale():
             _live.index = _open()
             _live.checked_at = float("-inf")
-        if now - _live.checked_at >= REFRESH_SECONDS:
+        if fresh or now - _live.checked_at >= REFRESH_SECONDS:
             try:
                 _follow(_live.index)
             except IndexFileError:

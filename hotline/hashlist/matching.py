@@ -44,7 +44,9 @@ def pdq_quality_floor() -> int:
     return int(settings.HOTLINE_HASHLIST_PDQ_QUALITY_FLOOR)
 
 
-def pdq_matches(values: Sequence[str], *, distance: int) -> list[list[tuple[int, int]]]:
+def pdq_matches(
+    values: Sequence[str], *, distance: int, fresh: bool = False
+) -> list[list[tuple[int, int]]]:
     """For each PDQ value (64 hex), every active entry within `distance`: (entry id, distance),
     nearest first. Exact: the index misses nothing a comparison with every entry would find
     (hashlist/index.py), and follows the list within a second (hashlist/live.py)."""
@@ -55,13 +57,16 @@ def pdq_matches(values: Sequence[str], *, distance: int) -> list[list[tuple[int,
     codes = np.frombuffer(bytes.fromhex("".join(values)), dtype=np.uint8).reshape(-1, 32)
     return [
         list(zip(ids.tolist(), distances.tolist(), strict=True))
-        for ids, distances in live_index().query(codes, distance)
+        for ids, distances in live_index(fresh=fresh).query(codes, distance)
     ]
 
 
-def match_hashes(queries: Sequence[Query], *, pdq_distance: int) -> list[list[Match]]:
+def match_hashes(
+    queries: Sequence[Query], *, pdq_distance: int, fresh: bool = False
+) -> list[list[Match]]:
     """Every active entry each query matches: an exact type by equal value, PDQ within
-    `pdq_distance` (and only at or above the quality floor). One list per query, in order."""
+    `pdq_distance` (and only at or above the quality floor). One list per query, in order.
+    `fresh`: PDQ against the list as it is this moment, not up to half a second ago."""
     results: list[list[Match]] = [[] for _ in queries]
     floor = pdq_quality_floor()
     pdq_at = [
@@ -72,7 +77,9 @@ def match_hashes(queries: Sequence[Query], *, pdq_distance: int) -> list[list[Ma
     exact_at = [i for i, q in enumerate(queries) if q.signal_type in EXACT_TYPES]
     hits: dict[int, list[tuple[int, int]]] = {}
     for i, near in zip(
-        pdq_at, pdq_matches([queries[i].value for i in pdq_at], distance=pdq_distance), strict=True
+        pdq_at,
+        pdq_matches([queries[i].value for i in pdq_at], distance=pdq_distance, fresh=fresh),
+        strict=True,
     ):
         hits[i] = near
     wanted = {(queries[i].signal_type, queries[i].value.lower()) for i in exact_at}

@@ -172,7 +172,9 @@ def resolve_known_imagery(*, case_id: int, capture_id: int, actor: str) -> list[
     images = list(CapturedImage.objects.filter(capture_id=capture_id, capture__case=case))
     queries = [(image, query) for image in images for query in _queries(image)]
     found = match_hashes(
-        [query for _, query in queries], pdq_distance=settings.HOTLINE_KNOWN_IMAGERY_PDQ_DISTANCE
+        [query for _, query in queries],
+        pdq_distance=settings.HOTLINE_KNOWN_IMAGERY_PDQ_DISTANCE,
+        fresh=True,  # a confirmation a moment ago counts
     )
     pairs: dict[tuple[int, int], tuple[CapturedImage, Match]] = {}
     for (image, _), matches in zip(queries, found, strict=True):

@@ -14,7 +14,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from hotline.cases.models import Case
+from hotline.hashlist.models import HashListEntry
 from hotline.intake.actions import file_report
+from hotline.outcomes.models import KnownImageryMatch
 from hotline.portals.models import Portal
 from hotline.takedown.models import (
     Capture,
@@ -30,7 +32,7 @@ from tests.conftest import resolve, run_worker
 from tests.world.dns import WorldDns
 from tests.world.rdap import WorldRdap
 from tests.world.smtp import Inbox
-from tests.world.web import WorldWeb, noise, shapes
+from tests.world.web import WorldWeb, noise, reencoded, shapes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -104,3 +106,36 @@ def test_confirm_capture_trace_notify_remove_recheck_delist(
     worker()
     assert Takedown.objects.get(case=case).returns == 1
     assert len(inbox.received) == 2
+
+
+def test_imagery_confirmed_once_is_known_when_it_is_reported_again_elsewhere(
+    ma: Portal, trace_world: tuple[WorldDns, WorldRdap], world_web: WorldWeb, settings: Any
+) -> None:
+    """The hash list closes the loop: the images of a confirmed page go on it, and another
+    page showing one of them is confirmed without an analyst, through the worker alone."""
+    settings.HOTLINE_CAPTURE_NEW_CASES = True
+    world_web.page("/first", "<img src='/p.png'>", host="gallery.test")
+    world_web.image("/p.png", shapes(21), host="gallery.test")
+    first_url = world_web.url("/first", host="gallery.test")
+    file_report(portal=ma, language="fr", urls=[(first_url, first_url)])
+    run_worker()
+    worker()  # captured
+    first = Case.objects.get()
+    resolve(first, "B")
+    worker()  # its images on the hash list (and its notice)
+    assert HashListEntry.objects.filter(case_id=first.pk, source="confirmed_case").count() == 3
+
+    # The same picture, saved again as a JPEG, on another site.
+    world_web.page("/copy", "<img src='/q.jpg'>", host="gallery.test")
+    world_web.image("/q.jpg", reencoded(shapes(21), quality=80), host="gallery.test")
+    copy_url = world_web.url("/copy", host="gallery.test")
+    file_report(portal=ma, language="fr", urls=[(copy_url, copy_url)])
+    run_worker()
+    worker()  # captured, and the capture's images looked up
+    worker()
+
+    second = Case.objects.get(canonical_url=copy_url)
+    assert second.status == "confirmed" and second.category == "B"
+    assert KnownImageryMatch.objects.filter(case=second, entry__case_id=first.pk).exists()
+    assert listed(copy_url)
+    assert Takedown.objects.filter(case=second).exists()
