@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from hotline.core.publication.store import consistent_read, latest_number
+from hotline.core.publication.store import consistent_read, latest_number, replay_change_log
 from hotline.hashlist.models import (
     ChangeKind,
     EntryState,
@@ -68,18 +68,7 @@ def entries_at(version: int) -> list[ListedHash]:
     Exact for every version, because each change is logged with its version when it is made;
     an audit or a dispute ("was this hash listed on 3 March, and as what?") reads it here.
     """
-    state: dict[int, str] = {}
-    changes = (
-        HashListChange.objects.filter(version__lte=version)
-        .order_by("version", "id")
-        .values_list("entry_id", "change", "category")
-        .iterator(chunk_size=5000)
-    )
-    for entry_id, change, category in changes:
-        if change == ChangeKind.REMOVED:
-            state.pop(entry_id, None)
-        else:
-            state[entry_id] = category
+    state = replay_change_log(HashListChange, version=version, removed=ChangeKind.REMOVED)
     details: dict[int, tuple[str, str]] = {}
     ids = sorted(state)
     for start in range(0, len(ids), 500):

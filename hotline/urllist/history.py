@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from hotline.core.publication.store import replay_change_log
 from hotline.urllist.models import ChangeKind, UrlListChange, UrlListEntry
 
 
@@ -20,18 +21,7 @@ def entries_at(version: int) -> list[ListedEntry]:
     Exact for every version, because each change is logged with its version when it is made;
     an audit or a dispute ("was this URL listed on 3 March, and as what?") reads it here.
     """
-    state: dict[int, str] = {}
-    changes = (
-        UrlListChange.objects.filter(version__lte=version)
-        .order_by("version", "id")
-        .values_list("entry_id", "change", "category")
-        .iterator(chunk_size=5000)
-    )
-    for entry_id, change, category in changes:
-        if change == ChangeKind.REMOVED:
-            state.pop(entry_id, None)
-        else:
-            state[entry_id] = category
+    state = replay_change_log(UrlListChange, version=version, removed=ChangeKind.REMOVED)
     details = {
         pk: (kind, url)
         for pk, kind, url in UrlListEntry.objects.values_list("pk", "kind", "url").iterator()

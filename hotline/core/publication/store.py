@@ -341,3 +341,25 @@ class Publication:
                 "count": count,
             },
         )
+
+
+def replay_change_log(
+    change_model: type[models.Model], *, version: int, removed: str
+) -> dict[int, str]:
+    """The entries on a list at `version`, each with its category: the replay of its change
+    log (rows with `version`, `entry_id`, `change` and `category`) up to that version, in the
+    order the changes were made. A change of kind `removed` takes an entry off; any other
+    (added, re-activated, recategorised) leaves it on with the change's category."""
+    state: dict[int, str] = {}
+    changes = (
+        change_model._default_manager.filter(version__lte=version)
+        .order_by("version", "id")
+        .values_list("entry_id", "change", "category")
+        .iterator(chunk_size=5000)
+    )
+    for entry_id, change, category in changes:
+        if change == removed:
+            state.pop(entry_id, None)
+        else:
+            state[entry_id] = category
+    return state
