@@ -4,10 +4,12 @@ periodic job and every process moves to the new one."""
 
 from __future__ import annotations
 
+import io
 import time
 
 import numpy as np
 import pytest
+from django.core.management import call_command
 
 from hotline.hashlist import live
 from hotline.hashlist.actions import NewHash, add_hashes, remove_hashes
@@ -93,3 +95,16 @@ def test_a_damaged_file_is_replaced_by_an_index_of_the_list() -> None:
     live.index_path().write_bytes(b"not an index")
 
     assert pdq_matches(values, distance=0) == [[(ids[0], 0)], [(ids[1], 0)]]
+
+
+def test_the_command_says_how_big_and_fresh_the_index_is_and_rebuilds_it() -> None:
+    add(hexes(random_codes(np.random.default_rng(5), 3)))
+    out = io.StringIO()
+    call_command("hashlist", "index", stdout=out)
+    assert "PDQ index: 3 hashes at list version 1 (the list is at 1)" in out.getvalue()
+
+    add(hexes(random_codes(np.random.default_rng(6), 2)))
+    out = io.StringIO()
+    call_command("hashlist", "index", "--rebuild", stdout=out)
+    assert "Indexed 5 PDQ hashes (list version 2)" in out.getvalue()
+    assert "with 5, 0 changes since" in out.getvalue()

@@ -4,6 +4,7 @@ hotline hashlist publish                        # the full feeds, now (also on a
 hotline hashlist import hashes.csv --category A # an HMA / ThreatExchange CSV, all or nothing
 hotline hashlist export --format hma > out.csv  # the active entries, for HMA
 hotline hashlist public-key                     # the key members verify manifests with
+hotline hashlist index [--rebuild]              # the PDQ index: its size and freshness
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from hotline.core.publication.signing import public_key_pem
 from hotline.hashlist.actions import publish_hash_list
 from hotline.hashlist.exchange import ImportRefused, export_hma_csv, import_hma_csv
 from hotline.hashlist.formats import FORMATS
+from hotline.hashlist.live import build_index_file, forget_index, index_path, index_status
 from hotline.hashlist.snapshots import HASH_LIST
 
 # Import files are read whole, checked whole, then written in one transaction.
@@ -55,6 +57,12 @@ class Command(BaseCommand):
             "--category",
             help="the category code (A, B, C, NPI ...) of rows without a category:<code> tag",
         )
+        index = sub.add_parser(
+            "index",
+            help="the PDQ index the match service uses: its size, version and file; --rebuild "
+            "writes its file again from the list now (after restoring a database, say)",
+        )
+        index.add_argument("--rebuild", action="store_true")
         exp = sub.add_parser("export", help="write the active entries to stdout")
         exp.add_argument(
             "--format",
@@ -82,8 +90,26 @@ class Command(BaseCommand):
                 )
         elif subcommand == "import":
             self._import(options["file"], options["category"])
+        elif subcommand == "index":
+            self._index(rebuild=options["rebuild"])
         else:
             self._export(options["format"], options["collab"])
+
+    def _index(self, *, rebuild: bool) -> None:
+        if rebuild:
+            started = time.monotonic()
+            built = build_index_file()
+            forget_index()
+            self.stdout.write(
+                f"Indexed {built.size:,} PDQ hashes (list version {built.version}) in "
+                f"{time.monotonic() - started:.1f} s: {index_path()}"
+            )
+        status = index_status()
+        self.stdout.write(
+            f"PDQ index: {status.size:,} hashes at list version {status.version} (the list is "
+            f"at {status.list_version}); file {index_path()} written {status.file_written_at} "
+            f"with {status.base_size:,}, {status.delta:,} changes since; kernel {status.kernel}."
+        )
 
     def _import(self, path: Path, category: str | None) -> None:
         try:
