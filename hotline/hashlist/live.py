@@ -100,6 +100,11 @@ def live_index(*, fresh: bool = False) -> PdqIndex:
                 _follow(_live.index)
             except IndexFileError:
                 _live.index = build_index_file()
+            held = _live.index
+            if held.delta_added + held.delta_removed > 2 * REBUILD_AFTER_CHANGES:
+                # No job has written the file lately (a machine whose worker does not run the
+                # periodic jobs): the process writes it itself rather than carry the delta.
+                _live.index = build_index_file()
             _live.checked_at = now
         return _live.index
 
