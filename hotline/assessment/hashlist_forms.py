@@ -13,7 +13,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from hotline.hashlist.models import EntryState, HashSource
@@ -146,7 +146,7 @@ def _read_line(number: int, text: str, bare_64: str) -> PastedHash | str:
     """The hash on one pasted line, or what is wrong with it (translated, with the number)."""
     parts = text.split()
     if len(parts) > 2:
-        return _gettext(
+        return gettext(
             "Line %(n)d: write the kind of hash and the hash, separated by a space "
             "(for example: md5 followed by the hash)."
         ) % {"n": number}
@@ -155,7 +155,7 @@ def _read_line(number: int, text: str, bare_64: str) -> PastedHash | str:
         value = parts[1].lower()
         signal = SIGNAL_TYPES.get(kind)
         if signal is None:
-            return _gettext(
+            return gettext(
                 "Line %(n)d: %(kind)s is not a kind of hash the list holds (%(kinds)s)."
             ) % {"n": number, "kind": parts[0][:20], "kinds": ", ".join(SIGNAL_TYPES)}
     else:
@@ -164,26 +164,26 @@ def _read_line(number: int, text: str, bare_64: str) -> PastedHash | str:
         if len(kinds) > 1 and bare_64 in kinds:
             kinds = [bare_64]
         if len(kinds) > 1:
-            return _gettext(
+            return gettext(
                 "Line %(n)d: %(length)d hex characters may be a %(kinds)s hash; write the kind "
                 "before it (for example: pdq followed by the hash), or choose below which kind "
                 "such lines are."
             ) % {
                 "n": number,
                 "length": len(value),
-                "kinds": _gettext(" or ").join(SIGNAL_LABELS.get(k, k) for k in kinds),
+                "kinds": gettext(" or ").join(SIGNAL_LABELS.get(k, k) for k in kinds),
             }
         if not kinds:
-            return _gettext(
+            return gettext(
                 "Line %(n)d: no kind of hash is %(length)d characters long; write the kind "
                 "before the hash (MD5 is 32 hex characters, SHA-1 40, PDQ and SHA-256 64)."
             ) % {"n": number, "length": len(value)}
         signal = SIGNAL_TYPES[kinds[0]]
     if not HEX.match(value):
-        return _gettext("Line %(n)d: a hash is written in hex (0-9, a-f).") % {"n": number}
+        return gettext("Line %(n)d: a hash is written in hex (0-9, a-f).") % {"n": number}
     if len(value) != signal.hex_length:
-        return _gettext(
-            "Line %(n)d: a %(kind)s hash is %(length)d hex characters, not %(got)d."
+        return gettext(
+            "Line %(n)d: a hash of kind %(kind)s is %(length)d hex characters, not %(got)d."
         ) % {
             "n": number,
             "kind": SIGNAL_LABELS.get(signal.name, signal.name),

@@ -301,7 +301,7 @@ def test_a_paste_with_wrong_lines_adds_nothing_and_names_each_line(senior_client
     response = senior_client.post(PASTE, {"hashes": pasted, "category": "A"})
     assert response.status_code == 400
     text = page_text(response)
-    assert "Line 2: a MD5 hash is 32 hex characters, not 4." in text
+    assert "Line 2: a hash of kind MD5 is 32 hex characters, not 4." in text
     assert "Line 3: tlsh is not a kind of hash the list holds" in text
     assert "Line 4: a hash is written in hex" in text
     assert "Line 5: write the kind of hash and the hash" in text
