@@ -499,3 +499,16 @@ def test_a_senior_files_under_their_portals_schemes_criminal_categories(
 ) -> None:
     form = senior_client.get(ADD).context["upload_form"]
     assert [code for code, _ in form.fields["category"].choices] == ["A", "B", "C", "NPI"]
+
+
+def test_the_pages_speak_arabic_right_to_left_and_keep_hashes_left_to_right(
+    senior_client: Client, listed: None
+) -> None:
+    senior_client.post("/staff/language/", {"language": "ar"})
+    text = page_text(senior_client.get(LIST))
+    assert 'dir="rtl"' in text and "قائمة البصمات" in text
+    assert f'<code class="hash" dir="ltr">{MD5}</code>' in text
+    refused = senior_client.post(PASTE, {"hashes": "md5 0123", "category": "A"})
+    assert "السطر 1: بصمة من نوع MD5 طولها 32 حرفًا ست عشريًا، لا 4." in page_text(refused)
+    senior_client.post("/staff/language/", {"language": "fr"})
+    assert "Liste d&#x27;empreintes" in page_text(senior_client.get(LIST))
