@@ -42,7 +42,7 @@ from hotline.audit.actions import SYSTEM
 from hotline.cases.models import Case
 from hotline.core.tasks import clear_expired_sessions
 from hotline.hashlist.actions import NewHash, add_hashes, publish_hash_list
-from hotline.hashlist.models import HashSource
+from hotline.hashlist.models import HashListEntry, HashSource
 from hotline.intake.actions import file_report
 from hotline.members.actions import record_download
 from hotline.portals.models import Portal
@@ -120,6 +120,21 @@ PAGES = [
                                                          NO,   NO,    NO,    NO,    302,    NO),
     row("staff/takedown/notices/<int:notice_id>/route/", "POST",
                                                          NO,   NO,    NO,    NO,    400,    NO),
+    # The hash list's page: senior analysts and administrators of any portal (here the
+    # administrator; tests/assessment/test_hashlist_page.py has the seniors); analysts and
+    # partner viewers are refused (403). An empty upload, paste, removal, correction or
+    # re-activation is a 400 that says what is missing.
+    row("staff/hashlist/", "GET",                        NO,   NO,    NO,    NO,    NO,     200),
+    row("staff/hashlist/add/", "GET",                    NO,   NO,    NO,    NO,    NO,     200),
+    row("staff/hashlist/add/upload/", "POST",            NO,   NO,    NO,    NO,    NO,     400),
+    row("staff/hashlist/add/paste/", "POST",             NO,   NO,    NO,    NO,    NO,     400),
+    row("staff/hashlist/entries/<int:entry_id>/", "GET", NO,   NO,    NO,    NO,    NO,     200),
+    row("staff/hashlist/entries/<int:entry_id>/remove/", "POST",
+                                                         NO,   NO,    NO,    NO,    NO,     400),
+    row("staff/hashlist/entries/<int:entry_id>/category/", "POST",
+                                                         NO,   NO,    NO,    NO,    NO,     400),
+    row("staff/hashlist/entries/<int:entry_id>/reactivate/", "POST",
+                                                         NO,   NO,    NO,    NO,    NO,     400),
     # Captured images from the evidence store: off here, so none exists for anyone.
     row("staff/previews/case-<int:case_id>/<int:image_id>.png", "GET",
                                                          NO,   NO,    NO,    NO,    NO,     NO),
@@ -280,6 +295,10 @@ class World:
         path = path.replace("<int:analyst_id>", str(self.analyst_id))
         path = path.replace("<int:notice_id>", str(self.notice_id))
         path = path.replace("<int:image_id>", "1")
+        if "<int:entry_id>" in path:
+            entry = HashListEntry.objects.order_by("pk").first()
+            assert entry is not None, "the world needs one hash list entry"
+            path = path.replace("<int:entry_id>", str(entry.pk))
         if "<path:content_type_id>" in path:
             from django.contrib.contenttypes.models import ContentType
 
