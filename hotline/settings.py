@@ -144,6 +144,7 @@ INSTALLED_APPS = [
     "hotline.outcomes",
     "hotline.intake",
     "hotline.assessment",
+    "hotline.stats",
     "hotline.demo",
 ]
 

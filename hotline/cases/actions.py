@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from urllib.parse import urlsplit
@@ -18,7 +19,7 @@ from django.utils import timezone
 from hotline.audit.actions import NewEvent, audited_action, record_events
 from hotline.cases import priority
 from hotline.cases.models import Case, CasePortal
-from hotline.cases.signals import cases_opened
+from hotline.cases.signals import ResultChange, Standing, case_results_changed, cases_opened
 from hotline.cases.states import QUEUE_STATUSES, RESOLVED_STATUSES, CaseStatus, can_move
 from hotline.core.bulk import insert_rows, update_rows
 from hotline.core.classification import OutcomeKind
@@ -53,6 +54,27 @@ def _requeue(case: Case) -> None:
         opened_at=case.opened_at,
         report_count=case.open_reports,
         host_confirmed=case.host_confirmed,
+    )
+
+
+# Where a case keeps a result that stands (an appealed case stays confirmed until decided).
+STANDING_STATUSES = RESOLVED_STATUSES | {CaseStatus.APPEALED}
+
+
+def standing(case: Case) -> Standing | None:
+    """The result that stands on `case` (as its fields are in memory), or None."""
+    if case.status not in STANDING_STATUSES or not case.outcome or case.resolved_at is None:
+        return None
+    return Standing(
+        case_id=case.pk,
+        portal_id=case.portal_id,
+        outcome=case.outcome,
+        category=case.category,
+        source=case.result_source,
+        opened_at=case.opened_at,
+        # A case resolved before assessed_at was kept: its last result's time stands in.
+        assessed_at=case.assessed_at or case.resolved_at,
+        resolved_at=case.resolved_at,
     )
 
 
@@ -98,8 +120,8 @@ def open_or_attach_case(
     Audits `cases.case_opened`, or `cases.report_attached` (with whether the content was
     already known) and, on a reopen, `cases.status_changed`.
     """
-    ((case, opened),) = _open_or_attach([(canonical_url, portal, verified)], actor=actor)
-    return case, opened
+    (attached,) = _open_or_attach([(canonical_url, portal, verified)], actor=actor)
+    return attached.case, attached.opened
 
 
 @audited_action
@@ -111,6 +133,24 @@ def open_or_attach_cases(
     reports at once). A URL named twice counts twice, in one case; each (case, opened) is the
     case as the whole batch left it. Audits as `open_or_attach_case` does, for each URL.
     """
+    return [(item.case, item.opened) for item in _open_or_attach(urls, actor=actor)]
+
+
+@dataclass(frozen=True)
+class Attached:
+    """What attaching one reported URL did: its case (as the batch left it), whether the
+    report opened it, and whether it was known content (resolved without an analyst)."""
+
+    case: Case
+    opened: bool
+    known: bool
+
+
+@audited_action
+def attach_reported_urls(*, urls: Sequence[tuple[str, Portal, bool]], actor: str) -> list[Attached]:
+    """`open_or_attach_cases`, telling also for each URL whether it was known content (on the
+    URL list right now, so counted in `known_reports`): intake keeps that on the report's item,
+    where the figures count it. Audits as `open_or_attach_case` does, for each URL."""
     return _open_or_attach(urls, actor=actor)
 
 
@@ -126,14 +166,20 @@ ATTACH_FIELDS = [
     "priority",
     "queue_at",
 ]
-MOVE_FIELDS = ["status", "outcome", "category", "duplicate_of", "resolved_at"]
+MOVE_FIELDS = [
+    "status",
+    "outcome",
+    "category",
+    "duplicate_of",
+    "resolved_at",
+    "assessed_at",
+    "result_source",
+]
 # The case's fields that its CasePortal rows copy, to keep each portal's queue in order.
 QUEUE_COPY_FIELDS = ["status", "has_verified_report", "queue_at", "opened_at"]
 
 
-def _open_or_attach(
-    urls: Sequence[tuple[str, Portal, bool]], *, actor: str
-) -> list[tuple[Case, bool]]:
+def _open_or_attach(urls: Sequence[tuple[str, Portal, bool]], *, actor: str) -> list[Attached]:
     """Each URL's report applied in turn to its case in memory, as one at a time would; then
     every case written with one pipelined statement each, their portals' queue copies
     likewise, the portals new to a case with one insert, and every event with one insert."""
@@ -147,8 +193,10 @@ def _open_or_attach(
     confirmed = [digest for digest, case in cases.items() if case.status == CaseStatus.CONFIRMED]
     listed = listed_digests(confirmed) if confirmed else set()
     portals = {portal.pk: portal for _, portal, _ in urls}
-    results: list[tuple[Case, bool]] = []
+    results: list[Attached] = []
     events: list[NewEvent] = []
+    # Standing results that reopening takes away (the figures subtract them).
+    withdrawn: list[ResultChange] = []
     # Cases whose queue fields a report of this batch changed (all but known content's):
     # their portals' copies are written again, as one at a time writes them after each.
     requeued: set[str] = set()
@@ -169,7 +217,7 @@ def _open_or_attach(
             events.append(
                 NewEvent(actor=actor, action="cases.case_opened", target=case, portal=portal.code)
             )
-            results.append((case, True))
+            results.append(Attached(case, opened=True, known=False))
             continue
         status = CaseStatus(case.status)
         further = further_report(status, listed=digest in listed)
@@ -198,6 +246,8 @@ def _open_or_attach(
             # cases not yet seen. (It is not held back for a cool-down: a page can change the
             # hour after it was seen.) Verified only if this report is: earlier ones were
             # about what the page showed then.
+            # The result it loses, as it stood (before opened_at moves on).
+            before = standing(case)
             if status == CaseStatus.CONFIRMED:
                 confirmed_on[case.host] -= 1
             case.open_reports = 1
@@ -208,8 +258,10 @@ def _open_or_attach(
             if case.portal_id in portals:  # the event names it: no query for it
                 case.portal = portals[case.portal_id]
             events.append(_move(case, to=CaseStatus.NEW, actor=actor, reason="reported again"))
+            if before is not None:
+                withdrawn.append(ResultChange(before=before, after=None))
             reopened.append(case.pk)
-        results.append((case, False))
+        results.append(Attached(case, opened=False, known=further == FurtherReport.KNOWN))
     update_rows(list(cases.values()), ATTACH_FIELDS + MOVE_FIELDS)
     update_rows(
         [_portal_copy(cases[digest]) for digest in sorted(requeued - opened)],
@@ -223,6 +275,8 @@ def _open_or_attach(
     ]
     insert_rows(new_links, ignore_conflicts=True)
     record_events(events)
+    if withdrawn:
+        case_results_changed.send(sender=Case, changes=withdrawn)
     waiting = sorted(cases[digest].pk for digest in opened) + reopened
     if waiting:
         cases_opened.send(sender=Case, case_ids=waiting)
@@ -309,6 +363,7 @@ def move_case(
     category: str = "",
     duplicate_of: Case | None = None,
     read_under_lock: bool = False,
+    source: str = "",
 ) -> Case:
     """Move a case to status `to`, if cases/states.py's table allows it from where it is.
 
@@ -321,12 +376,15 @@ def move_case(
 
     `read_under_lock`: the caller read `case` (with its portal) FOR UPDATE in this same
     transaction, so it is current and need not be read again ("next case" saves a query).
+    `source`: where a result comes from (outcomes.decide.Source's value), kept with it.
+    A move that changes the result that stands is announced (`signals.case_results_changed`).
     """
     if read_under_lock:
         locked = case
     else:
         locked = Case.objects.select_for_update().select_related("portal").get(pk=case.pk)
     was = CaseStatus(locked.status)
+    before = standing(locked)
     event = _move(
         locked,
         to=to,
@@ -335,6 +393,7 @@ def move_case(
         outcome=outcome,
         category=category,
         duplicate_of=duplicate_of,
+        source=source,
     )
     # Conditional on the status read above, so of two moves from one status only one can
     # win even where the read took no lock (SQLite); the other is told and moves nothing.
@@ -348,6 +407,9 @@ def move_case(
     if to == CaseStatus.CONFIRMED and was not in (CaseStatus.CONFIRMED, CaseStatus.APPEALED):
         _raise_priority_on_host(locked.host)
     record_events([event])
+    after = standing(locked)
+    if before != after:
+        case_results_changed.send(sender=Case, changes=[ResultChange(before=before, after=after)])
     return locked
 
 
@@ -360,6 +422,7 @@ def _move(
     outcome: OutcomeKind | None = None,
     category: str = "",
     duplicate_of: Case | None = None,
+    source: str = "",
 ) -> NewEvent:
     """`move_case`'s change, made to `case` (locked) in memory: the event that audits it.
 
@@ -379,11 +442,17 @@ def _move(
         case.category = category if outcome == OutcomeKind.CRIMINAL else ""
         case.duplicate_of = duplicate_of if outcome == OutcomeKind.DUPLICATE else None
         case.resolved_at = now
+        case.result_source = source
+        # Its first result since it was opened; a correction or an appeal keeps the time.
+        if was not in STANDING_STATUSES or case.assessed_at is None:
+            case.assessed_at = now
     elif was in RESOLVED_STATUSES and to not in (CaseStatus.APPEALED,):
         case.outcome = ""
         case.category = ""
         case.duplicate_of = None
         case.resolved_at = None
+        case.assessed_at = None
+        case.result_source = ""
     return NewEvent(
         actor=actor,
         action="cases.status_changed",

@@ -43,6 +43,13 @@ class Case(models.Model):
     opened_at = models.DateTimeField(default=timezone.now)
     queue_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # When the case first got a result since it was (re)opened: the day its figures count on
+    # (docs/figures.md). A correction or an appeal changes the result, not this; a reopen
+    # clears it with the result.
+    assessed_at = models.DateTimeField(null=True, blank=True)
+    # Where the result that stands came from (outcomes.decide.Source's value: assessment,
+    # qa_decision, appeal, correction, automatic_match), as settle_case gave it.
+    result_source = models.CharField(max_length=16, blank=True)
 
     class Meta:
         indexes = [

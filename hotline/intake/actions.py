@@ -18,12 +18,13 @@ from hotline.audit.actions import (
     event_row,
     record_event,
 )
-from hotline.cases.actions import open_or_attach_cases
+from hotline.cases.actions import attach_reported_urls
 from hotline.core.bulk import insert_together, inserts_in_one_round_trip, reserve_id, update_rows
 from hotline.core.hashing import url_digest
 from hotline.intake.models import IdempotentRequest, Report, ReportItem, StatusEmail
 from hotline.intake.receipts import hash_receipt, new_receipt
 from hotline.intake.references import new_reference
+from hotline.intake.signals import AttachedItem, reports_attached
 from hotline.intake.status import ASSESSED, ReportStatus
 from hotline.portals.models import Portal
 
@@ -212,28 +213,52 @@ def attach_reports_to_cases(*, report_ids: Sequence[int]) -> int:
     same URLs never deadlock), the items taken in the order of their URLs' digests. Safe to
     run twice: an attached item is left alone. One transaction: the worker attaches many
     reports at once under load. The cases audit their own events, as the system (the
-    reporter's part ended when the report committed).
+    reporter's part ended when the report committed). An item whose URL was known content is
+    marked so (`known_content`). The attached items are announced (`signals.reports_attached`,
+    counts only) in the same transaction.
     """
     # Only what attaching needs: the items locked, their reports' few fields read with them,
     # and each portal once (not a Report and a Portal built per item).
     waiting = sorted(
         ReportItem.objects.select_for_update(of=("self",))
         .filter(report_id__in=report_ids, case__isnull=True)
-        .values_list("pk", "canonical_url", "report__portal_id", "report__verified"),
+        .values_list(
+            "pk",
+            "canonical_url",
+            "report__portal_id",
+            "report__verified",
+            "position",
+            "report__received_at",
+        ),
         key=lambda item: (url_digest(item[1]), item[0]),
     )
-    portals = Portal.objects.in_bulk({portal_id for _, _, portal_id, _ in waiting})
-    cases = open_or_attach_cases(
-        urls=[(url, portals[portal_id], verified) for _, url, portal_id, verified in waiting],
+    portals = Portal.objects.in_bulk({item[2] for item in waiting})
+    attached = attach_reported_urls(
+        urls=[(url, portals[portal_id], verified) for _, url, portal_id, verified, _, _ in waiting],
         actor=SYSTEM,
     )
     update_rows(
         [
-            ReportItem(pk=pk, case=case)
-            for (pk, _, _, _), (case, _) in zip(waiting, cases, strict=True)
+            ReportItem(pk=item[0], case=result.case, known_content=result.known)
+            for item, result in zip(waiting, attached, strict=True)
         ],
-        ["case"],
+        ["case", "known_content"],
     )
+    if waiting:
+        reports_attached.send(
+            sender=ReportItem,
+            items=[
+                AttachedItem(
+                    portal_id=portal_id,
+                    received_at=received_at,
+                    first=position == 1,
+                    known=result.known,
+                )
+                for (_, _, portal_id, _, position, received_at), result in zip(
+                    waiting, attached, strict=True
+                )
+            ],
+        )
     return len(waiting)
 
 

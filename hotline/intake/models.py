@@ -78,6 +78,9 @@ class ReportItem(models.Model):
         null=True,
         blank=True,
     )
+    # Its URL was on the URL list when the item reached its case: known content, resolved
+    # without an analyst (the case counted it in `known_reports`; the figures count it here).
+    known_content = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["report", "position"]

@@ -54,6 +54,7 @@ def settle_case(
         outcome=None if needs_qa else result.kind,
         category=result.category,
         duplicate_of=duplicate_of,
+        source=source.value,
     )
     portal = moved.portal.code
     if decision.url_list == ListEffect.PUT:

@@ -33,13 +33,33 @@ from hotline.takedown.models import (
     TakedownStatus,
 )
 from hotline.takedown.recheck import Verdict
-from hotline.takedown.signals import case_captured
+from hotline.takedown.signals import Removal, case_captured, removal_changed
 from hotline.urllist.actions import add_to_url_list, remove_from_url_list
 
 if TYPE_CHECKING:
     from hotline.takedown.capture import PageCapture
     from hotline.takedown.routing import Route
     from hotline.takedown.trace import HostingTrace as TraceResult
+
+
+def removal_of(takedown: Takedown, portal_id: int) -> Removal | None:
+    """What the figures count of `takedown`: its removal, if it is removed."""
+    if (
+        takedown.status != TakedownStatus.REMOVED
+        or takedown.removed_at is None
+        or takedown.time_to_removal is None
+    ):
+        return None
+    return Removal(
+        portal_id=portal_id,
+        removed_at=takedown.removed_at,
+        time_to_removal=takedown.time_to_removal,
+    )
+
+
+def _announce_removal(before: Removal | None, after: Removal | None) -> None:
+    if before != after:
+        removal_changed.send(sender=Takedown, before=before, after=after)
 
 
 class IllegalNoticeMove(Exception):
@@ -151,6 +171,7 @@ def start_takedown(*, case: Case, actor: str) -> Takedown:
     )
     if not created and takedown.status == TakedownStatus.OPEN:
         return takedown  # already under way: a recategorisation changes nothing here
+    removed_before = removal_of(takedown, case.portal_id)
     takedown.status = TakedownStatus.OPEN
     takedown.confirmed_at = now
     takedown.removed_at = None
@@ -159,6 +180,7 @@ def start_takedown(*, case: Case, actor: str) -> Takedown:
     takedown.watch_until = None
     takedown.next_check_at = policy.next_check_at(since=now, checks_done=0)
     takedown.save()
+    _announce_removal(removed_before, None)
     record_event(
         actor=actor,
         action="takedown.started",
@@ -179,9 +201,11 @@ def withdraw_takedown(*, case: Case, reason: str, actor: str) -> Takedown | None
     takedown = Takedown.objects.select_for_update().filter(case=case).first()
     if takedown is None or takedown.status == TakedownStatus.WITHDRAWN:
         return takedown
+    removed_before = removal_of(takedown, case.portal_id)
     takedown.status = TakedownStatus.WITHDRAWN
     takedown.next_check_at = None
     takedown.save(update_fields=["status", "next_check_at"])
+    _announce_removal(removed_before, None)
     for notice in takedown.notices.filter(state__in=[*OPEN_NOTICE_STATES, NoticeState.FAILED]):
         _move_notice(notice, NoticeState.WITHDRAWN, now=timezone.now())
     record_event(
@@ -353,6 +377,7 @@ def record_recheck(*, takedown: Takedown, verdict: str, reason: str, actor: str)
     takedown.last_reason = reason[:64]
     portal = case.portal.code
     event = ""
+    removed_before = removal_of(takedown, case.portal_id)
     if takedown.status == TakedownStatus.OPEN and verdict == Verdict.GONE:
         takedown.status = TakedownStatus.REMOVED
         takedown.removed_at = now
@@ -384,6 +409,7 @@ def record_recheck(*, takedown: Takedown, verdict: str, reason: str, actor: str)
         event = "takedown.returned"
     takedown.next_check_at = _next_check(takedown, now=now)
     takedown.save()
+    _announce_removal(removed_before, removal_of(takedown, case.portal_id))
     record_event(
         actor=actor,
         action="takedown.rechecked",

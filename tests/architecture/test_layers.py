@@ -31,6 +31,7 @@ LAYERS: dict[str, int] = {
     "outcomes": 8,
     "intake": 9,
     "assessment": 9,
+    "stats": 10,
     "demo": 11,
 }
 

@@ -1,0 +1,125 @@
+"""Recomputing the figures from the cases: `hotline stats rebuild`."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC
+
+from django.db import connection
+from django.db.models import Count, Q
+from django.db.models.functions import TruncDate
+
+from hotline.audit.actions import audited_action, record_event
+from hotline.cases.actions import STANDING_STATUSES, standing
+from hotline.cases.models import Case
+from hotline.intake.models import ReportItem
+from hotline.portals.models import Portal
+from hotline.stats import rollup
+from hotline.stats.models import DailyFigure
+from hotline.takedown.actions import removal_of
+from hotline.takedown.models import Takedown, TakedownStatus
+
+# Cases read (and their assessments' facts looked up) at a time.
+REBUILD_CHUNK = 5000
+
+
+def _no_progress(line: str) -> None:
+    pass
+
+
+@audited_action
+def rebuild_figures(
+    *, actor: str, portal: Portal | None = None, progress: Callable[[str], None] = _no_progress
+) -> int:
+    """Recompute every figure (of `portal`, or of all portals) from the report items, the
+    cases' standing results with their assessments, and the takedowns, replacing what the
+    figures held; returns how many figure rows there are now.
+
+    One transaction. On PostgreSQL the figures table is locked first (EXCLUSIVE: reads go on,
+    changes wait), so an action that changes a case meanwhile either committed before (its
+    change is in what is read here) or waits to add its delta until this commits (its change
+    is not): nothing is lost or counted twice. `progress` gets a line per chunk of cases.
+    Audits `stats.figures_rebuilt` with the portal and the number of rows.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            table = connection.ops.quote_name(DailyFigure._meta.db_table)
+            cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
+    figures = DailyFigure.objects.all()
+    if portal is not None:
+        figures = figures.filter(portal=portal)
+    figures.delete()
+    deltas: Counter[rollup.Key] = Counter()
+
+    items = ReportItem.objects.filter(case__isnull=False)
+    if portal is not None:
+        items = items.filter(report__portal=portal)
+    for portal_id, day, urls, reports, known in (
+        items.annotate(day=TruncDate("report__received_at", tzinfo=UTC))
+        .values("report__portal_id", "day")
+        .annotate(
+            urls=Count("pk"),
+            reports=Count("pk", filter=Q(position=1)),
+            known=Count("pk", filter=Q(known_content=True)),
+        )
+        .values_list("report__portal_id", "day", "urls", "reports", "known")
+    ):
+        deltas[(portal_id, day, rollup.URLS, "")] += urls
+        deltas[(portal_id, day, rollup.REPORTS, "")] += reports
+        deltas[(portal_id, day, rollup.KNOWN_URL, "")] += known
+    progress(f"report items: {sum(n for k, n in deltas.items() if k[2] == rollup.URLS):,}")
+
+    cases = Case.objects.filter(
+        status__in=sorted(STANDING_STATUSES), resolved_at__isnull=False
+    ).exclude(outcome="")
+    if portal is not None:
+        cases = cases.filter(portal=portal)
+    fields = (
+        "pk",
+        "portal_id",
+        "status",
+        "outcome",
+        "category",
+        "result_source",
+        "opened_at",
+        "assessed_at",
+        "resolved_at",
+    )
+    total = cases.count()
+    done, last = 0, 0
+    while True:
+        chunk = list(cases.filter(pk__gt=last).order_by("pk").only(*fields)[:REBUILD_CHUNK])
+        if not chunk:
+            break
+        last = chunk[-1].pk
+        standings = [s for s in map(standing, chunk) if s is not None]
+        deltas += rollup.result_deltas([(None, s) for s in standings])
+        done += len(chunk)
+        progress(f"cases with a result: {done:,} / {total:,}")
+
+    takedowns = Takedown.objects.filter(status=TakedownStatus.REMOVED)
+    if portal is not None:
+        takedowns = takedowns.filter(case__portal=portal)
+    removed = 0
+    for takedown, portal_id in (
+        (takedown, takedown.case.portal_id)
+        for takedown in takedowns.select_related("case").only(
+            "status", "removed_at", "time_to_removal", "case__portal_id"
+        )
+    ):
+        removal = removal_of(takedown, portal_id)
+        if removal is not None:
+            deltas.update(rollup.removal_keys(removal))
+            removed += 1
+    progress(f"takedowns removed: {removed:,}")
+
+    rollup.add(deltas)
+    rows = sum(1 for delta in deltas.values() if delta)
+    record_event(
+        actor=actor,
+        action="stats.figures_rebuilt",
+        portal=portal.code if portal is not None else "",
+        data={"rows": rows, "cases": total, "removed": removed},
+    )
+    return rows

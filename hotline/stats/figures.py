@@ -1,0 +1,168 @@
+"""A portal's figures for a period, read from the rollups only (never from the cases).
+
+`figures(portal=..., start=..., end=...)` sums the daily counts of the days from `start` up
+to (not including) `end` with one query; `period_of` gives a day's, week's (Monday to Sunday)
+or month's bounds, `since_launch` and `first_week` a portal's. What each figure means:
+docs/figures.md.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from django.db.models import Sum
+
+from hotline.core.classification import OutcomeKind
+from hotline.portals.models import Portal
+from hotline.stats import rollup
+from hotline.stats.models import DailyFigure
+
+
+@dataclass(frozen=True)
+class Durations:
+    """A distribution of durations from a histogram: how many, the median and the 90th
+    percentile (each the middle of its bucket: within 9.05 %, rollup.py says why)."""
+
+    count: int
+    median: timedelta | None
+    p90: timedelta | None
+
+
+def durations(histogram: dict[str, int]) -> Durations:
+    """The count, median and 90th percentile of a histogram {bucket key: count}."""
+    buckets = sorted((int(key), count) for key, count in histogram.items() if count > 0)
+    total = sum(count for _, count in buckets)
+    if not total:
+        return Durations(0, None, None)
+
+    def percentile(share: float) -> timedelta:
+        # The nearest-rank percentile: the bucket holding the ceil(share * total)-th duration.
+        rank = max(1, -(-int(share * total * 1000) // 1000))
+        seen = 0
+        for bucket, count in buckets:
+            seen += count
+            if seen >= rank:
+                return rollup.bucket_middle(bucket)
+        return rollup.bucket_middle(buckets[-1][0])
+
+    return Durations(total, percentile(0.5), percentile(0.9))
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One portal's figures from `start` up to (not including) `end` (UTC days)."""
+
+    portal: str
+    start: date
+    end: date
+    reports: int = 0
+    urls: int = 0
+    # URLs whose result stands, by kind (criminal, not_criminal, unavailable, duplicate).
+    results: dict[str, int] = field(default_factory=dict)
+    by_category: dict[str, int] = field(default_factory=dict)
+    by_age: dict[str, int] = field(default_factory=dict)
+    by_sex: dict[str, int] = field(default_factory=dict)
+    by_site_type: dict[str, int] = field(default_factory=dict)
+    by_hosting_country: dict[str, int] = field(default_factory=dict)
+    # Resolved without an analyst: reports of URLs on the URL list, hash-list matches.
+    known_url_reports: int = 0
+    automatic_matches: int = 0
+    time_to_assessment: Durations = Durations(0, None, None)
+    time_to_removal: Durations = Durations(0, None, None)
+
+    @property
+    def assessed(self) -> int:
+        return sum(self.results.values())
+
+    @property
+    def confirmed(self) -> int:
+        return self.results.get(OutcomeKind.CRIMINAL, 0)
+
+    @property
+    def not_confirmed(self) -> int:
+        return self.results.get(OutcomeKind.NOT_CRIMINAL, 0)
+
+    @property
+    def known_resolved(self) -> int:
+        return self.known_url_reports + self.automatic_matches
+
+    @property
+    def removed(self) -> int:
+        return self.time_to_removal.count
+
+
+def figures(*, portal: Portal, start: date, end: date) -> Figures:
+    """`portal`'s figures for the days from `start` to `end` (exclusive): one query."""
+    sums: dict[str, dict[str, int]] = defaultdict(dict)
+    for metric, key, count in (
+        DailyFigure.objects.filter(portal=portal, day__gte=start, day__lt=end)
+        .values("metric", "key")
+        .annotate(total=Sum("count"))
+        .values_list("metric", "key", "total")
+    ):
+        if count:
+            sums[metric][key] = count
+    return Figures(
+        portal=portal.code,
+        start=start,
+        end=end,
+        reports=sums[rollup.REPORTS].get("", 0),
+        urls=sums[rollup.URLS].get("", 0),
+        results=dict(sums[rollup.RESULT]),
+        by_category=dict(sums[rollup.CATEGORY]),
+        by_age=dict(sums[rollup.AGE]),
+        by_sex=dict(sums[rollup.SEX]),
+        by_site_type=dict(sums[rollup.SITE]),
+        by_hosting_country=dict(sums[rollup.COUNTRY]),
+        known_url_reports=sums[rollup.KNOWN_URL].get("", 0),
+        automatic_matches=sums[rollup.AUTOMATIC].get("", 0),
+        time_to_assessment=durations(sums[rollup.TIME_TO_ASSESSMENT]),
+        time_to_removal=durations(sums[rollup.TIME_TO_REMOVAL]),
+    )
+
+
+class Period(enum.StrEnum):
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+
+
+def period_of(period: Period, day: date) -> tuple[date, date]:
+    """The bounds [start, end) of the day, ISO week (from Monday) or month holding `day`."""
+    if period == Period.DAY:
+        return day, day + timedelta(days=1)
+    if period == Period.WEEK:
+        start = day - timedelta(days=day.weekday())
+        return start, start + timedelta(days=7)
+    start = day.replace(day=1)
+    following = (start + timedelta(days=32)).replace(day=1)
+    return start, following
+
+
+def launch_day(portal: Portal, *, today: date | None = None) -> date:
+    """The day (UTC) the portal went live (today, for one never launched)."""
+    if portal.launched_at is None:
+        return today or datetime.now(UTC).date()
+    return rollup.day_of(portal.launched_at)
+
+
+def since_launch(portal: Portal, *, today: date | None = None) -> Figures:
+    """Everything since the portal went live, up to and including `today` (UTC)."""
+    today = today or datetime.now(UTC).date()
+    start = launch_day(portal, today=today)
+    return figures(portal=portal, start=start, end=today + timedelta(days=1))
+
+
+def first_week(portal: Portal) -> Figures:
+    """The portal's first seven days from its launch day (reports and confirmed, mostly)."""
+    start = launch_day(portal)
+    return figures(portal=portal, start=start, end=start + timedelta(days=7))
+
+
+def for_period(portal: Portal, period: Period, day: date) -> Figures:
+    """`portal`'s figures for the day, week or month holding `day`."""
+    start, end = period_of(period, day)
+    return figures(portal=portal, start=start, end=end)

@@ -1,0 +1,33 @@
+"""The figures, kept as counts per portal, day, metric and key (docs/figures.md).
+
+Counts only: no URL, hash, description, reference or case id is ever stored here, so a table
+that partners' dashboards read cannot lead back to any content.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class DailyFigure(models.Model):
+    """How many of one thing (`metric`, with its `key`: a category, an age group, a duration
+    bucket ...) one portal had on one day (UTC). Changed only by the one upsert of
+    stats/rollup.py, which adds a delta, and by `hotline stats rebuild`."""
+
+    portal = models.ForeignKey("portals.Portal", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    metric = models.CharField(max_length=16)
+    key = models.CharField(max_length=32, blank=True)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # The upsert's conflict target; also the index every period's query reads
+            # (portal, then a range of days).
+            models.UniqueConstraint(
+                fields=["portal", "day", "metric", "key"], name="one_figure_per_day_metric_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.portal_id} {self.day} {self.metric}[{self.key}] = {self.count}"
