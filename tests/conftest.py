@@ -229,3 +229,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if len(kept) < len(items):
         config.hook.pytest_deselected(items=[i for i in items if not uses_the_database(i)])
         items[:] = kept
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    # The PDQ index file of this test process (tests/settings.py) goes with it.
+    from django.conf import settings
+
+    if settings.configured:
+        import shutil
+
+        shutil.rmtree(settings.HOTLINE_HASHLIST_INDEX_PATH.parent, ignore_errors=True)

@@ -23,7 +23,7 @@ import numpy as np
 from django.conf import settings
 
 from hotline.hashlist.history import active_hashes, changes_since, current_version
-from hotline.hashlist.index import IndexFileError, PdqIndex
+from hotline.hashlist.index import DEFAULT_PREFIX_BITS, IndexFileError, PdqIndex
 
 # How often (seconds) a process asks whether the list has moved on: the issue's "within 1 s".
 REFRESH_SECONDS = 0.5
@@ -43,6 +43,13 @@ def _codes(values: list[str]) -> np.ndarray:
     return np.frombuffer(bytes.fromhex("".join(values)), np.uint8).reshape(-1, 32)
 
 
+def prefix_bits_for(entries: int) -> int:
+    """How many leading bits of each substring address its table: about one entry in eight
+    slots, up to the 20 measured best at 10 million (docs/hashlist.md). A table's offsets take
+    4 bytes a slot, so a small list keeps a small file (about 3 MB rather than 46)."""
+    return min(DEFAULT_PREFIX_BITS, max(8, entries.bit_length() - 3))
+
+
 def build_index_file(path: Path | None = None) -> PdqIndex:
     """Index every active PDQ entry, at the version they are the list of, into the file (an
     atomic replace), and map it."""
@@ -51,7 +58,9 @@ def build_index_file(path: Path | None = None) -> PdqIndex:
     listed = active_hashes("pdq")
     ids = np.fromiter((pk for pk, _ in listed.hashes), np.int64, count=len(listed.hashes))
     codes = _codes([value for _, value in listed.hashes])
-    index = PdqIndex.build(ids, codes, version=listed.version)
+    index = PdqIndex.build(
+        ids, codes, version=listed.version, prefix_bits=prefix_bits_for(len(ids))
+    )
     return PdqIndex.load(index.save(path), verify=False)
 
 

@@ -108,3 +108,10 @@ def test_the_command_says_how_big_and_fresh_the_index_is_and_rebuilds_it() -> No
     call_command("hashlist", "index", "--rebuild", stdout=out)
     assert "Indexed 5 PDQ hashes (list version 2)" in out.getvalue()
     assert "with 5, 0 changes since" in out.getvalue()
+
+
+def test_a_small_list_keeps_a_small_file_and_a_large_one_the_measured_layout() -> None:
+    live.live_index()  # an empty list
+    assert live.index_path().stat().st_size < 4_000_000
+    assert live.prefix_bits_for(0) == 8 and live.prefix_bits_for(1_000_000) == 17
+    assert live.prefix_bits_for(10_000_000) == 20 == live.prefix_bits_for(10**9)
