@@ -103,24 +103,32 @@ def figures(*, portal: Portal, start: date, end: date) -> Figures:
         .annotate(total=Sum("count"))
         .values_list("metric", "key", "total")
     ):
-        if count:
-            sums[metric][key] = count
+        sums[metric][key] = count
+    return _figures_of(portal.code, start, end, sums)
+
+
+def _figures_of(portal: str, start: date, end: date, sums: dict[str, dict[str, int]]) -> Figures:
+    """The figures from summed counts {metric: {key: count}} (missing metrics count 0)."""
+
+    def keyed(metric: str) -> dict[str, int]:
+        return {key: count for key, count in sums.get(metric, {}).items() if count}
+
     return Figures(
-        portal=portal.code,
+        portal=portal,
         start=start,
         end=end,
-        reports=sums[rollup.REPORTS].get("", 0),
-        urls=sums[rollup.URLS].get("", 0),
-        results=dict(sums[rollup.RESULT]),
-        by_category=dict(sums[rollup.CATEGORY]),
-        by_age=dict(sums[rollup.AGE]),
-        by_sex=dict(sums[rollup.SEX]),
-        by_site_type=dict(sums[rollup.SITE]),
-        by_hosting_country=dict(sums[rollup.COUNTRY]),
-        known_url_reports=sums[rollup.KNOWN_URL].get("", 0),
-        automatic_matches=sums[rollup.AUTOMATIC].get("", 0),
-        time_to_assessment=durations(sums[rollup.TIME_TO_ASSESSMENT]),
-        time_to_removal=durations(sums[rollup.TIME_TO_REMOVAL]),
+        reports=keyed(rollup.REPORTS).get("", 0),
+        urls=keyed(rollup.URLS).get("", 0),
+        results=keyed(rollup.RESULT),
+        by_category=keyed(rollup.CATEGORY),
+        by_age=keyed(rollup.AGE),
+        by_sex=keyed(rollup.SEX),
+        by_site_type=keyed(rollup.SITE),
+        by_hosting_country=keyed(rollup.COUNTRY),
+        known_url_reports=keyed(rollup.KNOWN_URL).get("", 0),
+        automatic_matches=keyed(rollup.AUTOMATIC).get("", 0),
+        time_to_assessment=durations(keyed(rollup.TIME_TO_ASSESSMENT)),
+        time_to_removal=durations(keyed(rollup.TIME_TO_REMOVAL)),
     )
 
 
@@ -166,3 +174,43 @@ def for_period(portal: Portal, period: Period, day: date) -> Figures:
     """`portal`'s figures for the day, week or month holding `day`."""
     start, end = period_of(period, day)
     return figures(portal=portal, start=start, end=end)
+
+
+def periods_between(period: Period, start: date, end: date) -> list[tuple[date, date]]:
+    """The days, weeks or months that hold any day from `start` to `end` (exclusive), in
+    order, each as its bounds [start, end) (the first and last may reach outside the range)."""
+    bounds: list[tuple[date, date]] = []
+    day = start
+    while day < end:
+        first, following = period_of(period, day)
+        bounds.append((first, following))
+        day = following
+    return bounds
+
+
+def timeline(*, portal: Portal, period: Period, start: date, end: date) -> list[Figures]:
+    """`portal`'s figures per day, week or month, for every period holding a day from `start`
+    to `end` (exclusive), in order, periods without a figure included (as zeros): one query
+    over the rollups of those periods, summed per period here."""
+    bounds = periods_between(period, start, end)
+    if not bounds:
+        return []
+    first, last = bounds[0][0], bounds[-1][1]
+    starts = [b[0] for b in bounds]
+    sums: list[dict[str, dict[str, int]]] = [defaultdict(dict) for _ in bounds]
+    index = 0
+    for day, metric, key, count in (
+        DailyFigure.objects.filter(portal=portal, day__gte=first, day__lt=last)
+        .exclude(count=0)
+        .order_by("day")
+        .values_list("day", "metric", "key", "count")
+    ):
+        # Rows come in day order, so the period index only moves forward.
+        while index + 1 < len(starts) and day >= starts[index + 1]:
+            index += 1
+        period_sums = sums[index][metric]
+        period_sums[key] = period_sums.get(key, 0) + count
+    return [
+        _figures_of(portal.code, start_day, end_day, period_sums)
+        for (start_day, end_day), period_sums in zip(bounds, sums, strict=True)
+    ]

@@ -3,7 +3,7 @@ counted twice) by corrections and appeals, and rebuilt by `hotline stats rebuild
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -14,7 +14,14 @@ from hotline.assessment.actions import Facts
 from hotline.assessment.models import Appellant
 from hotline.portals.models import Portal
 from hotline.stats import rollup
-from hotline.stats.figures import Period, durations, first_week, for_period, since_launch
+from hotline.stats.figures import (
+    Period,
+    durations,
+    first_week,
+    for_period,
+    since_launch,
+    timeline,
+)
 from hotline.stats.models import DailyFigure
 from hotline.takedown.actions import record_recheck
 from hotline.takedown.models import Takedown
@@ -118,3 +125,26 @@ def test_rebuild_puts_back_what_was_lost(tn: Portal, alice: Analyst) -> None:
     assert "cases with a result: 1 / 1" in out.getvalue()
     with pytest.raises(CommandError, match="No portal 'zz'"):
         call_command("stats", "rebuild", "--portal", "zz")
+
+
+def test_a_timeline_sums_each_period_and_shows_empty_ones_as_zeros(tn: Portal) -> None:
+    for day, metric, key, count in [
+        (date(2026, 1, 5), rollup.REPORTS, "", 2),
+        (date(2026, 1, 31), rollup.REPORTS, "", 3),
+        (date(2026, 1, 31), rollup.RESULT, "criminal", 1),
+        (date(2026, 3, 1), rollup.REPORTS, "", 4),
+        (date(2026, 3, 1), rollup.RESULT, "criminal", 0),  # moved away again: no figure
+    ]:
+        DailyFigure.objects.create(portal=tn, day=day, metric=metric, key=key, count=count)
+
+    months = timeline(portal=tn, period=Period.MONTH, start=date(2026, 1, 20), end=date(2026, 3, 2))
+
+    assert [(f.start, f.end) for f in months] == [
+        (date(2026, 1, 1), date(2026, 2, 1)),
+        (date(2026, 2, 1), date(2026, 3, 1)),
+        (date(2026, 3, 1), date(2026, 4, 1)),
+    ]
+    assert [(f.reports, f.confirmed) for f in months] == [(5, 1), (0, 0), (4, 0)]
+    assert months[2].results == {}
+    weeks = timeline(portal=tn, period=Period.WEEK, start=date(2026, 1, 5), end=date(2026, 1, 12))
+    assert [(f.start, f.reports) for f in weeks] == [(date(2026, 1, 5), 2)]
