@@ -62,7 +62,7 @@ class Chart:
     rows: list[list[str]] = field(default_factory=list)
 
 
-def _inline_svg(chart: pygal.graph.graph.Graph, *, title: str, nonce: str | None) -> str:
+def _inline_svg(chart: pygal.graph.graph.Graph, *, title: str, nonce: object) -> str:
     """The chart's SVG element, fit to go inline into a page with our CSP (see above)."""
     tree = chart.render_tree()
     for parent in list(tree.iter()):
@@ -103,7 +103,7 @@ def bars(
     labels: Sequence[str],
     series: Sequence[Series],
     label_header: str,
-    nonce: str | None = None,
+    nonce: object = None,
     horizontal: bool = False,
 ) -> Chart:
     """Bars per label (a period, a category), one colour per series, with their table."""
@@ -117,7 +117,7 @@ def lines(
     labels: Sequence[str],
     series: Sequence[Series],
     label_header: str,
-    nonce: str | None = None,
+    nonce: object = None,
 ) -> Chart:
     """A line per series over the labels (periods); a gap where a value is None."""
     return _chart(
@@ -138,7 +138,7 @@ def _chart(
     labels: Sequence[str],
     series: Sequence[Series],
     label_header: str,
-    nonce: str | None,
+    nonce: object,
     **options: object,
 ) -> Chart:
     # Many periods: slanted labels, and only every few of them, so they never overlap.

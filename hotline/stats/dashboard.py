@@ -145,8 +145,9 @@ def summary_rows(figures: Figures, language: str) -> list[list[str]]:
     ]
 
 
-def build(*, portal: Portal, range: Range, language: str, nonce: str | None = None) -> Dashboard:
-    """The dashboard of `portal` over `range`, with its labels in `language`."""
+def build(*, portal: Portal, range: Range, language: str, nonce: object = None) -> Dashboard:
+    """The dashboard of `portal` over `range`, with its labels in `language`; `nonce` is the
+    page's CSP nonce (for the charts' style elements; none in print)."""
     periods = timeline(portal=portal, period=range.period, start=range.start, end=range.end)
     selected = figures(portal=portal, start=range.start, end=range.end)
     labels = [period_label(range.period, f.start) for f in periods]

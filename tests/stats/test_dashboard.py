@@ -11,53 +11,17 @@ import pytest
 from django.test import Client, override_settings
 
 from hotline.accounts.models import Role
-from hotline.cases.models import Case
-from hotline.intake.actions import file_report
-from hotline.portals.models import PartnerKind, PartnerRole, Partner, Partnership, Portal
-from tests.assessment.qa_world import assess, signed_in, staff
-from tests.conftest import Analyst, run_worker
+from hotline.portals.models import Partner, PartnerKind, PartnerRole, Partnership, Portal
+from tests.assessment.qa_world import signed_in, staff
+from tests.conftest import Analyst
+from tests.stats.figures_world import make_history
 
 pytestmark = pytest.mark.django_db
-
-SECRET_URL = "http://figures-secret.example/never-shown"
-SECRET_DESCRIPTION = "figures secret description"
 
 
 @pytest.fixture
 def history(tn: Portal, ma: Portal, alice: Analyst) -> list[str]:
-    """On Tunisia's portal: two reports, one URL confirmed as B, one not confirmed; on
-    Morocco's, one report. Returns what must never show: the URLs, the description, the
-    references and the case ids."""
-    filed = file_report(
-        portal=tn,
-        language="fr",
-        urls=[(SECRET_URL, SECRET_URL)],
-        description=SECRET_DESCRIPTION,
-    )
-    other = file_report(
-        portal=tn,
-        language="ar",
-        urls=[("http://figures-other.example/", "http://figures-other.example/")],
-    )
-    moroccan = file_report(
-        portal=ma,
-        language="fr",
-        urls=[("http://figures-ma.example/", "http://figures-ma.example/")],
-    )
-    run_worker()
-    secret = Case.objects.get(canonical_url=SECRET_URL)
-    assess(secret, alice, "B")
-    assess(Case.objects.get(canonical_url="http://figures-other.example/"), alice, "not_criminal")
-    cases = Case.objects.all()
-    return [
-        SECRET_URL,
-        "figures-other.example",
-        "figures-ma.example",
-        SECRET_DESCRIPTION,
-        *(f.report.reference for f in (filed, other, moroccan)),
-        *(f"/cases/{c.pk}/" for c in cases),
-        *(f"data-case=\"{c.pk}\"" for c in cases),
-    ]
+    return make_history(tn, ma, alice)
 
 
 def viewer(portals: list[str]) -> Analyst:
