@@ -198,3 +198,16 @@ def test_a_spreadsheet_never_runs_a_cell_as_a_formula() -> None:
     body = csv_response("x.csv", ["=SUM(A1)"], [["+1", "-2", "@x", "ok"]]).content.decode()
 
     assert "'=SUM(A1)" in body and "'+1,'-2,'@x,ok" in body
+
+
+def test_the_demo_has_a_partner_viewer_of_both_demo_portals(db: None) -> None:
+    from hotline.accounts.models import StaffUser
+    from hotline.demo.loader import DEMO_PARTNER, DEMO_PORTALS, load_demo
+    from hotline.stats.access import figures_portals, sees_every_portal
+
+    credentials = load_demo()
+
+    assert credentials is not None and credentials.partner.username == DEMO_PARTNER
+    partner = StaffUser.objects.get(username=DEMO_PARTNER)
+    assert [p.code for p in figures_portals(partner)] == sorted(DEMO_PORTALS)
+    assert not sees_every_portal(partner)
