@@ -32,5 +32,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("hotline.portals.urls")),
     path("", include("hotline.intake.urls")),
+    path("", include("hotline.stats.public_urls")),
     *catch_all,
 ]
