@@ -231,8 +231,8 @@ def build(*, portal: Portal, range: Range, language: str, nonce: object = None) 
         ],
         chart=timing,
         note=_(
-            "Each time is the middle of a band a little under a fifth wide: within 9% of the "
-            "exact value."
+            "Each time is read from bands of durations a fifth wide: it is within a tenth of "
+            "the exact value."
         ),
     )
     categories = _categories(selected)
