@@ -16,8 +16,7 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from hotline.accounts.access import staff_user, verified_staff_required
-from hotline.accounts.models import StaffUser
+from hotline.accounts.access import signed_in_staff, verified_staff_required
 from hotline.stats import dashboard, network
 from hotline.stats.access import figures_portals, sees_every_portal
 from hotline.stats.forms import DashboardForm, NetworkForm
@@ -26,18 +25,12 @@ from hotline.stats.forms import DashboardForm, NetworkForm
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _user(request: HttpRequest) -> StaffUser:
-    user = staff_user(request)
-    assert user is not None  # guaranteed by verified_staff_required
-    return user
-
-
 @verified_staff_required
 @require_safe
 @never_cache
 def figures(request: HttpRequest) -> HttpResponse:
     """A portal's dashboard, or one of its tables as CSV (`?csv=<table>`)."""
-    user = _user(request)
+    user = signed_in_staff(request)
     portals = figures_portals(user)
     first = portals.first()
     if first is None:
@@ -83,7 +76,7 @@ def figures(request: HttpRequest) -> HttpResponse:
 @never_cache
 def network_view(request: HttpRequest) -> HttpResponse:
     """Every portal side by side, for administrators; filterable by funder."""
-    if not sees_every_portal(_user(request)):
+    if not sees_every_portal(signed_in_staff(request)):
         return render(request, "stats/network.html", {"forbidden": True}, status=403)
     language = get_language()
     form = NetworkForm(request.GET, funders=network.funders(language))
