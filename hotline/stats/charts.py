@@ -62,7 +62,7 @@ class Chart:
     rows: list[list[str]] = field(default_factory=list)
 
 
-def _inline_svg(chart: pygal.graph.graph.Graph, *, title: str, nonce: object) -> str:
+def _inline_svg(chart: pygal.graph.graph.Graph, *, title: str, nonce: object, height: int) -> str:
     """The chart's SVG element, fit to go inline into a page with our CSP (see above)."""
     tree = chart.render_tree()
     for parent in list(tree.iter()):
@@ -77,7 +77,7 @@ def _inline_svg(chart: pygal.graph.graph.Graph, *, title: str, nonce: object) ->
     tree.set("role", "img")
     tree.set("aria-label", title)
     tree.set("width", str(WIDTH))
-    tree.set("height", str(HEIGHT))
+    tree.set("height", str(height))
     return ET.tostring(tree, encoding="unicode")
 
 
@@ -141,10 +141,14 @@ def _chart(
     nonce: object,
     **options: object,
 ) -> Chart:
+    horizontal = kind is pygal.HorizontalBar
     # Many periods: slanted labels, and only every few of them, so they never overlap.
-    many = len(labels) > 16 and kind is not pygal.HorizontalBar
+    many = len(labels) > 16 and not horizontal
+    # Horizontal bars (categories) take the height their number needs.
+    height = max(120, 50 + 36 * len(labels)) if horizontal else HEIGHT
     chart = kind(
         **_config(
+            height=height,
             x_label_rotation=45 if many else 0,
             show_minor_x_labels=not many,
             x_labels_major_every=max(1, len(labels) // 12) if many else None,
@@ -152,16 +156,33 @@ def _chart(
         )
     )
     chart.x_labels = list(labels)
+    values = [v for one in series for v in one.values if v is not None]
+    if all(isinstance(v, int) for v in values):
+        # Counts: whole numbers on the scale (pygal would mark 0.4, 0.8 ... under 2).
+        chart.y_labels = count_ticks(max(values, default=0))
     for one in series:
         # A series' name goes in the page's legend and table, never into the picture.
         chart.add("", list(one.values))
     return Chart(
         title=title,
-        svg=_inline_svg(chart, title=title, nonce=nonce),
+        svg=_inline_svg(chart, title=title, nonce=nonce, height=height),
         legend=[(one.name, COLOURS[i % len(COLOURS)]) for i, one in enumerate(series)],
         header=[label_header, *(one.name for one in series)],
         rows=[[label, *(cell(one.values[i]) for one in series)] for i, label in enumerate(labels)],
     )
+
+
+def count_ticks(most: int) -> list[int]:
+    """Whole-number marks from 0 past `most`, about five of them, a step of 1, 2 or 5 times a
+    power of ten."""
+    step = 1
+    while most / step > 5:
+        for factor in (2, 5 / 2, 2):  # 1 -> 2 -> 5 -> 10 -> 20 ...
+            step = round(step * factor)
+            if most / step <= 5:
+                break
+    top = -(-max(most, 1) // step) * step
+    return list(range(0, top + 1, step))
 
 
 # What a table shows where there is no value (no duration in a period without any).

@@ -126,6 +126,8 @@ def summary_rows(figures: Figures, language: str) -> list[list[str]]:
     """The headline figures of a period, as (label, value) rows."""
 
     def timing(durations: Durations) -> str:
+        if not durations.count:
+            return charts.NO_VALUE
         return _("median %(median)s, 90%% within %(p90)s (%(count)d)") % {
             "median": duration_text(durations.median, language),
             "p90": duration_text(durations.p90, language),

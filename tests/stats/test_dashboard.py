@@ -211,3 +211,12 @@ def test_the_demo_has_a_partner_viewer_of_both_demo_portals(db: None) -> None:
     partner = StaffUser.objects.get(username=DEMO_PARTNER)
     assert [p.code for p in figures_portals(partner)] == sorted(DEMO_PORTALS)
     assert not sees_every_portal(partner)
+
+
+def test_count_charts_mark_whole_numbers_only() -> None:
+    from hotline.stats.charts import count_ticks
+
+    assert count_ticks(0) == [0, 1]
+    assert count_ticks(2) == [0, 1, 2]
+    assert count_ticks(11) == [0, 5, 10, 15]
+    assert count_ticks(1234) == [0, 500, 1000, 1500]
