@@ -448,6 +448,15 @@ if not 0 <= HOTLINE_QA_SAMPLE_PERCENT <= 100:
         "from 0 to 100."
     )
 
+# The public figures page (/<portal>/<lang>/figures/, hotline/stats/public.py) shows every count
+# under this as "fewer than N", so that no single report can be inferred from it.
+HOTLINE_PUBLIC_FIGURES_THRESHOLD = env_int("HOTLINE_PUBLIC_FIGURES_THRESHOLD", 5)
+if HOTLINE_PUBLIC_FIGURES_THRESHOLD < 1:
+    raise ImproperlyConfigured(
+        f"HOTLINE_PUBLIC_FIGURES_THRESHOLD={HOTLINE_PUBLIC_FIGURES_THRESHOLD} must be 1 or more "
+        '(counts under it are shown as "fewer than N"; 5 is usual).'
+    )
+
 # Reporter IP addresses are never logged: no access log with addresses, no request logging.
 LOGGING = {
     "version": 1,

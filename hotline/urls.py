@@ -28,8 +28,10 @@ urlpatterns = [
     path("staff/", include("hotline.assessment.urls")),
     path("staff/", include("hotline.assessment.takedown_urls")),
     path("staff/", include("hotline.assessment.hashlist_urls")),
+    path("staff/", include("hotline.stats.staff_urls")),
     path("api/v1/", api.urls),
     path("", include("hotline.portals.urls")),
     path("", include("hotline.intake.urls")),
+    path("", include("hotline.stats.public_urls")),
     *catch_all,
 ]

@@ -28,6 +28,14 @@ def staff_user(request: HttpRequest) -> StaffUser | None:
     return user
 
 
+def signed_in_staff(request: HttpRequest) -> StaffUser:
+    """The signed-in staff user, in a view behind `verified_staff_required` (which sent
+    everyone else to the sign-in page)."""
+    user = staff_user(request)
+    assert user is not None  # guaranteed by verified_staff_required
+    return user
+
+
 def verified_staff_required(view: View) -> View:
     """Send anyone without a password+TOTP session to the staff sign-in page."""
 

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from hotline.accounts.access import staff_user, verified_staff_required
+from hotline.accounts.access import signed_in_staff, verified_staff_required
 from hotline.accounts.models import PortalRole, Role, StaffUser
 from hotline.assessment.hashlist_forms import (
     SIGNAL_LABELS,
@@ -64,12 +64,6 @@ def may_keep_hash_list(user: StaffUser) -> bool:
     return PortalRole.objects.filter(user=user, role__in=KEEPERS).exists()
 
 
-def _user(request: HttpRequest) -> StaffUser:
-    user = staff_user(request)
-    assert user is not None  # guaranteed by verified_staff_required
-    return user
-
-
 def keepers_only(view: View) -> View:
     """Signed in with TOTP (else the sign-in page), and a senior analyst or administrator on
     some portal (else 403, with a page that says so)."""
@@ -77,7 +71,7 @@ def keepers_only(view: View) -> View:
     @verified_staff_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not may_keep_hash_list(_user(request)):
+        if not may_keep_hash_list(signed_in_staff(request)):
             return render(request, "assessment/hashlist/forbidden.html", status=403)
         return view(request, *args, **kwargs)
 
@@ -210,7 +204,7 @@ def _add_page(
     paste: PasteForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    categories = user_categories(_user(request))
+    categories = user_categories(signed_in_staff(request))
     return render(
         request,
         "assessment/hashlist/add.html",
@@ -306,7 +300,7 @@ def _image_result(upload: UploadedFile, floor: int) -> ImageResult:
 @keepers_only
 def upload(request: HttpRequest) -> HttpResponse:
     """Hash the uploaded images and put their hashes on the list, in one version."""
-    user = _user(request)
+    user = signed_in_staff(request)
     categories = user_categories(user)
     form = UploadForm(request.POST, request.FILES, categories=categories)
     if not form.is_valid():
@@ -353,7 +347,7 @@ def _result_page(
 @keepers_only
 def paste(request: HttpRequest) -> HttpResponse:
     """Put pasted hashes on the list, in one version: all of them, or none if a line is wrong."""
-    user = _user(request)
+    user = signed_in_staff(request)
     form = PasteForm(request.POST, categories=user_categories(user))
     if not form.is_valid():
         return _add_page(request, paste=form, status=400)
@@ -386,7 +380,7 @@ def _entry_page(
     forms: dict[str, Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    categories = user_categories(_user(request))
+    categories = user_categories(signed_in_staff(request))
     forms = forms or {}
     return render(
         request,
@@ -429,7 +423,9 @@ def remove(request: HttpRequest, entry_id: int) -> HttpResponse:
     if not form.is_valid():
         return _entry_page(request, entry, forms={"remove": form}, status=400)
     removed = actions.remove_hashes(
-        entry_ids=[entry.pk], reason=form.cleaned_data["reason"], actor=staff_actor(_user(request))
+        entry_ids=[entry.pk],
+        reason=form.cleaned_data["reason"],
+        actor=staff_actor(signed_in_staff(request)),
     )
     if removed:
         messages.success(request, _("The hash is off the list."))
@@ -442,7 +438,9 @@ def remove(request: HttpRequest, entry_id: int) -> HttpResponse:
 @keepers_only
 def correct(request: HttpRequest, entry_id: int) -> HttpResponse:
     entry = _entry(entry_id)
-    form = CorrectForm(request.POST, prefix="correct", categories=user_categories(_user(request)))
+    form = CorrectForm(
+        request.POST, prefix="correct", categories=user_categories(signed_in_staff(request))
+    )
     if not form.is_valid():
         return _entry_page(request, entry, forms={"correct": form}, status=400)
     try:
@@ -450,7 +448,7 @@ def correct(request: HttpRequest, entry_id: int) -> HttpResponse:
             entry_id=entry.pk,
             category=form.cleaned_data["category"],
             reason=form.cleaned_data["reason"],
-            actor=staff_actor(_user(request)),
+            actor=staff_actor(signed_in_staff(request)),
         )
     except actions.HashListError:
         messages.error(
@@ -466,7 +464,7 @@ def correct(request: HttpRequest, entry_id: int) -> HttpResponse:
 def reactivate(request: HttpRequest, entry_id: int) -> HttpResponse:
     entry = _entry(entry_id)
     form = ReactivateForm(
-        request.POST, prefix="reactivate", categories=user_categories(_user(request))
+        request.POST, prefix="reactivate", categories=user_categories(signed_in_staff(request))
     )
     if not form.is_valid():
         return _entry_page(request, entry, forms={"reactivate": form}, status=400)
@@ -475,7 +473,7 @@ def reactivate(request: HttpRequest, entry_id: int) -> HttpResponse:
             entry_id=entry.pk,
             reason=form.cleaned_data["reason"],
             category=form.cleaned_data["category"] or None,
-            actor=staff_actor(_user(request)),
+            actor=staff_actor(signed_in_staff(request)),
         )
     except actions.HashListError:
         # On the list already, itself or as another entry of the same hash.

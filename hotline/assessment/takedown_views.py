@@ -16,8 +16,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from hotline.accounts.access import assessable_portal_ids, staff_user, verified_staff_required
-from hotline.accounts.models import StaffUser
+from hotline.accounts.access import (
+    assessable_portal_ids,
+    signed_in_staff,
+    verified_staff_required,
+)
 from hotline.assessment.takedown_forms import BoardFilterForm, RouteByHandForm
 from hotline.audit.actions import staff_actor
 from hotline.cases.models import CasePortal
@@ -30,14 +33,8 @@ from hotline.takedown.policy import escalation_due_at
 PAGE_SIZE = 50
 
 
-def _user(request: HttpRequest) -> StaffUser:
-    user = staff_user(request)
-    assert user is not None  # guaranteed by verified_staff_required
-    return user
-
-
 def _visible_case_ids(request: HttpRequest) -> QuerySet[CasePortal, Any]:
-    portals = assessable_portal_ids(_user(request))
+    portals = assessable_portal_ids(signed_in_staff(request))
     return CasePortal.objects.filter(portal_id__in=portals).values("case_id")
 
 
@@ -137,7 +134,7 @@ def notice_detail(request: HttpRequest, notice_id: int) -> HttpResponse:
 def acknowledge(request: HttpRequest, notice_id: int) -> HttpResponse:
     notice = get_object_or_404(_visible_notices(request), pk=notice_id)
     try:
-        actions.acknowledge_notice(notice=notice, actor=staff_actor(_user(request)))
+        actions.acknowledge_notice(notice=notice, actor=staff_actor(signed_in_staff(request)))
     except actions.IllegalNoticeMove:
         messages.error(request, _("Only a notice that was sent can be acknowledged."))
     else:
@@ -156,7 +153,7 @@ def route_by_hand(request: HttpRequest, notice_id: int) -> HttpResponse:
         return _notice_page(request, notice, form, status=400)
     try:
         actions.route_notice_by_hand(
-            notice=notice, actor=staff_actor(_user(request)), **form.cleaned_data
+            notice=notice, actor=staff_actor(signed_in_staff(request)), **form.cleaned_data
         )
     except actions.IllegalNoticeMove:
         messages.error(request, _("This notice was already sent; it cannot be routed again."))

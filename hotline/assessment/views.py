@@ -23,7 +23,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from hotline.accounts.access import assessable_portal_ids, staff_user, verified_staff_required
+from hotline.accounts.access import (
+    assessable_portal_ids,
+    signed_in_staff,
+    verified_staff_required,
+)
 from hotline.accounts.models import Role, StaffUser
 from hotline.assessment import actions, qa, welfare
 from hotline.assessment.forms import (
@@ -69,16 +73,10 @@ REPORTS_SHOWN = 50
 CAPTURED_IMAGES_SHOWN = 20
 
 
-def _analyst(request: HttpRequest) -> StaffUser:
-    user = staff_user(request)
-    assert user is not None  # guaranteed by verified_staff_required
-    return user
-
-
 def _visible_case(request: HttpRequest, case_id: int) -> Case:
     # A case on a portal the analyst has no role on is "not found", not "forbidden".
     return get_object_or_404(
-        assessable_cases(_analyst(request)).select_related("portal"), pk=case_id
+        assessable_cases(signed_in_staff(request)).select_related("portal"), pk=case_id
     )
 
 
@@ -94,7 +92,7 @@ def _my_portals(analyst: StaffUser) -> dict[str, int]:
 @never_cache
 @verified_staff_required
 def queue(request: HttpRequest) -> HttpResponse:
-    analyst = _analyst(request)
+    analyst = signed_in_staff(request)
     portals = _my_portals(analyst)
     form = QueueFilterForm(request.GET, portals=portals)
     context: dict[str, Any] = {
@@ -175,7 +173,7 @@ def _page_address(request: HttpRequest, **start: str) -> str:
 @verified_staff_required
 def next_case(request: HttpRequest) -> HttpResponse:
     """Claim the first case of the analyst's queue (of one portal, when the form names it)."""
-    analyst = _analyst(request)
+    analyst = signed_in_staff(request)
     portals = _my_portals(analyst)
     code = request.POST.get("portal", "")
     if code and code not in portals:
@@ -211,7 +209,7 @@ def _open_claim(
 def renew_lease(request: HttpRequest, case_id: int) -> JsonResponse:
     """The case page's heartbeat: keeps the analyst's claim while the page is open."""
     case = _visible_case(request, case_id)
-    until = actions.renew_lease(case=case, analyst=_analyst(request))
+    until = actions.renew_lease(case=case, analyst=signed_in_staff(request))
     if until is None:
         return JsonResponse({"held": False, "text": _lease_lost_text()}, status=409)
     return JsonResponse({"held": True, "text": _lease_text(until)})
@@ -235,7 +233,7 @@ def _lease_lost_text() -> str:
 def claim(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _visible_case(request, case_id)
     try:
-        actions.claim_case(case=case, analyst=_analyst(request))
+        actions.claim_case(case=case, analyst=signed_in_staff(request))
     except actions.AssessmentRefused as exc:
         messages.error(request, str(exc))
         return HttpResponseRedirect(reverse("assessment:queue"))
@@ -245,7 +243,7 @@ def claim(request: HttpRequest, case_id: int) -> HttpResponse:
 @never_cache
 @verified_staff_required
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    analyst = _analyst(request)
+    analyst = signed_in_staff(request)
     case = _visible_case(request, case_id)
     # Opening the page renews the analyst's claim (bookkeeping; see actions.renew_lease).
     lease_until = actions.renew_lease(case=case, analyst=analyst)
@@ -415,8 +413,8 @@ def _captured(case: Case) -> dict[str, Any]:
 @verified_staff_required
 def release(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _visible_case(request, case_id)
-    actions.record_exposure(analyst=_analyst(request), beat=welfare.CASE_LEFT)
-    actions.release_case(case=case, analyst=_analyst(request))
+    actions.record_exposure(analyst=signed_in_staff(request), beat=welfare.CASE_LEFT)
+    actions.release_case(case=case, analyst=signed_in_staff(request))
     messages.success(request, _("Case %(case)d returned to the queue.") % {"case": case.pk})
     return HttpResponseRedirect(reverse("assessment:queue"))
 
@@ -467,7 +465,7 @@ def _back_to_case(case: Case) -> HttpResponseRedirect:
 @require_POST
 @verified_staff_required
 def second_assessment(request: HttpRequest, case_id: int) -> HttpResponse:
-    analyst = _analyst(request)
+    analyst = signed_in_staff(request)
     case = _visible_case(request, case_id)
     form = AssessmentForm(request.POST, outcomes=outcomes_of(scheme_for(case.portal)), prefix="qa")
     duplicate_of = _duplicate_named(form, analyst) if form.is_valid() else None
@@ -496,7 +494,7 @@ def second_assessment(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 @verified_staff_required
 def decide_disagreement(request: HttpRequest, case_id: int) -> HttpResponse:
-    senior = _analyst(request)
+    senior = signed_in_staff(request)
     case = _visible_case(request, case_id)
     form = AssessmentForm(request.POST, outcomes=outcomes_of(scheme_for(case.portal)), prefix="qa")
     duplicate_of = _duplicate_named(form, senior) if form.is_valid() else None
@@ -521,7 +519,7 @@ def decide_disagreement(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 @verified_staff_required
 def record_appeal(request: HttpRequest, case_id: int) -> HttpResponse:
-    senior = _analyst(request)
+    senior = signed_in_staff(request)
     case = _visible_case(request, case_id)
     form = AppealForm(request.POST, prefix="appeal")
     if not form.is_valid():
@@ -551,7 +549,7 @@ def record_appeal(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 @verified_staff_required
 def decide_appeal(request: HttpRequest, case_id: int) -> HttpResponse:
-    senior = _analyst(request)
+    senior = signed_in_staff(request)
     case = _visible_case(request, case_id)
     form = AppealReassessmentForm(
         request.POST, outcomes=outcomes_of(scheme_for(case.portal)), prefix="qa"
@@ -580,7 +578,7 @@ def decide_appeal(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 @verified_staff_required
 def correct_result(request: HttpRequest, case_id: int) -> HttpResponse:
-    senior = _analyst(request)
+    senior = signed_in_staff(request)
     case = _visible_case(request, case_id)
     form = CorrectionForm(
         request.POST, outcomes=outcomes_of(scheme_for(case.portal)), prefix="correction"
@@ -604,7 +602,7 @@ def correct_result(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 @verified_staff_required
 def list_whole_domain(request: HttpRequest, case_id: int) -> HttpResponse:
-    senior = _analyst(request)
+    senior = signed_in_staff(request)
     case = _visible_case(request, case_id)
     form = WholeDomainForm(
         request.POST, domains=qa.case_qa(case, senior).listable_domains, prefix="domain"
@@ -627,7 +625,7 @@ def list_whole_domain(request: HttpRequest, case_id: int) -> HttpResponse:
 @never_cache
 @verified_staff_required
 def qa_queue(request: HttpRequest) -> HttpResponse:
-    analyst = _analyst(request)
+    analyst = signed_in_staff(request)
     page = Paginator(qa.second_assessment_queue(analyst), QUEUE_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -641,7 +639,7 @@ def qa_queue(request: HttpRequest) -> HttpResponse:
 @never_cache
 @verified_staff_required
 def senior_queue(request: HttpRequest) -> HttpResponse:
-    senior = _analyst(request)
+    senior = signed_in_staff(request)
     if not qa.portal_ids_with_role(senior, Role.SENIOR_ANALYST):
         return render(request, "assessment/senior_queue.html", {"forbidden": True}, status=403)
     return render(
@@ -657,7 +655,7 @@ def senior_queue(request: HttpRequest) -> HttpResponse:
 @never_cache
 @verified_staff_required
 def qa_figures(request: HttpRequest) -> HttpResponse:
-    user = _analyst(request)
+    user = signed_in_staff(request)
     allowed = qa.qa_portal_ids(user)
     if not allowed:
         return render(request, "assessment/qa_figures.html", {"forbidden": True}, status=403)

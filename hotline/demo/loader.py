@@ -1,4 +1,5 @@
-"""The demo world: the Tunisian and Moroccan portals, one analyst and one ISP member."""
+"""The demo world: the Tunisian and Moroccan portals, one analyst, one partner viewer and one ISP
+member."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ from hotline.portals.spec import LAUNCH_FILES_DIR, load_portal_spec
 
 DEMO_PORTALS = ("tn", "ma")
 DEMO_ANALYST = "demo-analyst"
+# A partner (a ministry, a funder) reads the demo portals' figures at /staff/figures/.
+DEMO_PARTNER = "demo-partner"
 DEMO_MEMBER = "Demo ISP (Tunisia)"
 
 
@@ -32,11 +35,19 @@ class DemoCredentials:
     otpauth_uri: str
     totp_key_hex: str
     api_key: str
+    partner: DemoAccount
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    password: str
+    otpauth_uri: str
 
 
 @transaction.atomic
 def load_demo() -> DemoCredentials | None:
-    """Launch the demo portals and create the demo analyst and member.
+    """Launch the demo portals and create the demo analyst, partner viewer and member.
 
     Idempotent: portals are brought in line with their files; accounts are created only on a
     fresh database, and only then are their secrets returned (they are stored hashed).
@@ -58,6 +69,10 @@ def load_demo() -> DemoCredentials | None:
     analyst = create_staff_user(username=DEMO_ANALYST, password=password, is_demo=True)
     grant_portal_roles(user=analyst, portal_codes=DEMO_PORTALS, role=Role.ANALYST)
     device = add_totp_device(user=analyst)
+    partner_password = generate_password(username=DEMO_PARTNER)
+    partner = create_staff_user(username=DEMO_PARTNER, password=partner_password, is_demo=True)
+    grant_portal_roles(user=partner, portal_codes=DEMO_PORTALS, role=Role.PARTNER_VIEWER)
+    partner_device = add_totp_device(user=partner)
     member = create_member(name=DEMO_MEMBER, kind=MemberKind.ISP, country="TN", is_demo=True)
     _, api_key = issue_api_key(member=member, scopes=[Scope.URLLIST_READ], label="demo")
     return DemoCredentials(
@@ -66,4 +81,5 @@ def load_demo() -> DemoCredentials | None:
         otpauth_uri=device.config_url,
         totp_key_hex=device.key,
         api_key=api_key,
+        partner=DemoAccount(DEMO_PARTNER, partner_password, partner_device.config_url),
     )

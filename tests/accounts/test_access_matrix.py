@@ -135,6 +135,10 @@ PAGES = [
                                                          NO,   NO,    NO,    NO,    NO,     400),
     row("staff/hashlist/entries/<int:entry_id>/reactivate/", "POST",
                                                          NO,   NO,    NO,    NO,    NO,     400),
+    # Partner figures: partner viewers their portals' (the viewer here is Tunisia's),
+    # administrators every portal's and the network view; counts only, never the case.
+    row("staff/figures/", "GET",                         NO,   NO,    200,   NO,    NO,     200),
+    row("staff/figures/network/", "GET",                 NO,   NO,    NO,    NO,    NO,     200),
     # Captured images from the evidence store: off here, so none exists for anyone.
     row("staff/previews/case-<int:case_id>/<int:image_id>.png", "GET",
                                                          NO,   NO,    NO,    NO,    NO,     NO),

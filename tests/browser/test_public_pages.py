@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-PAGES = ["", "report/", "status/", "help/", "partners/", "privacy/", "accessibility/"]
+PAGES = ["", "report/", "status/", "help/", "partners/", "privacy/", "accessibility/", "figures/"]
 PAGE_WEIGHT_LIMIT = 60_000  # bytes on the wire, cold cache
 
 

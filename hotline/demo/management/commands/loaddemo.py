@@ -45,6 +45,11 @@ class Command(BaseCommand):
         self.stdout.write(f"  username: {credentials.username}")
         self.stdout.write(f"  password: {credentials.password}")
         self.stdout.write(f"  TOTP: {credentials.otpauth_uri}")
+        partner = credentials.partner
+        self.stdout.write(f"Demo partner viewer (the figures at {base}/staff/figures/):")
+        self.stdout.write(f"  username: {partner.username}")
+        self.stdout.write(f"  password: {partner.password}")
+        self.stdout.write(f"  TOTP: {partner.otpauth_uri}")
         self.stdout.write(f"Demo member API key: {credentials.api_key}")
         if not settings.HOTLINE_DEMO_ACCOUNTS_ENABLED:
             self.stdout.write(

@@ -1,0 +1,29 @@
+"""Who sees which portal's figures: partner viewers their portals', administrators every
+portal's (least privilege per portal). Figures are counts, never content, but a portal's
+counts are still its partners' business, not every partner's."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from hotline.accounts.models import PortalRole, Role, StaffUser
+from hotline.portals.models import Portal
+
+
+def sees_every_portal(user: StaffUser) -> bool:
+    """Administrators (of any portal, or superusers) see every portal's figures side by side."""
+    return (
+        user.is_superuser or PortalRole.objects.filter(user=user, role=Role.ADMINISTRATOR).exists()
+    )
+
+
+def figures_portals(user: StaffUser) -> QuerySet[Portal]:
+    """The portals whose figures `user` may see, by code."""
+    portals = Portal.objects.order_by("code")
+    if sees_every_portal(user):
+        return portals
+    return portals.filter(staff_roles__user=user, staff_roles__role=Role.PARTNER_VIEWER).distinct()
+
+
+def may_see_figures(user: StaffUser) -> bool:
+    return figures_portals(user).exists()
