@@ -91,9 +91,10 @@ def main() -> None:
     from django.db import connection
 
     print(machine())
+    # Also on a seeded database: a checkout newer than the seed may have migrations to apply.
+    say(f"migrating {args.database}")
+    call_command("migrate", verbosity=0)
     if not seeded:
-        say(f"migrating {args.database}")
-        call_command("migrate", verbosity=0)
         seed(args.cases)
     start, end = seed_bounds()
     say(f"{args.database}: {args.cases:,} cases from {start:%Y-%m-%d} to {end:%Y-%m-%d}")
@@ -618,6 +619,8 @@ def seed_bounds() -> tuple[datetime, datetime]:
 
 
 def rebuild() -> None:
+    from django.db import connection
+
     from hotline.audit.actions import SYSTEM
     from hotline.stats.actions import rebuild_figures
 
@@ -632,6 +635,13 @@ def rebuild() -> None:
     began = time.monotonic()
     rows = rebuild_figures(actor=SYSTEM, progress=progress)
     say(f"rebuild: {rows:,} figure rows in {time.monotonic() - began:.1f} s")
+    # What autovacuum does soon after the rebuild rewrote the table: without it the planner
+    # thinks the figures hold a few rows, sorts on disk, and the reads take 2 to 3 times as
+    # long (docs/benchmarks.md).
+    began = time.monotonic()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE stats_dailyfigure")
+    say(f"ANALYZE stats_dailyfigure: {time.monotonic() - began:.1f} s")
 
 
 def timed(name: str, call: Callable[[], Any], repeats: int) -> None:
@@ -717,7 +727,6 @@ def time_page(page: str, repeats: int) -> None:
     """The dashboard page, as a partner viewer of the biggest portal sees it."""
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
     from django.urls import Resolver404, resolve
     from django_otp.oath import totp
     from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -749,6 +758,14 @@ def time_page(page: str, repeats: int) -> None:
     if response.status_code != 302:
         say(f"the partner viewer could not sign in: {response.status_code}")
         return
+    # Counted by a wrapper: the test client's request_started signal empties the log that
+    # CaptureQueriesContext reads.
+    queries: list[str] = []
+
+    def count(execute: Any, sql: str, *args: Any) -> Any:
+        queries.append(sql)
+        return execute(sql, *args)
+
     for period in ("month", "week", "day"):
         path = f"{page}?portal={portal.code}&period={period}"
         first = time.perf_counter()
@@ -757,7 +774,8 @@ def time_page(page: str, repeats: int) -> None:
         if response.status_code != 200:
             say(f"GET {path}: {response.status_code}; not timed")
             continue
-        with CaptureQueriesContext(connection) as queries:
+        queries.clear()
+        with connection.execute_wrapper(count):
             client.get(path)
         size = len(response.content) // 1024
         timed(f"GET {path}", getter(client, path), repeats)
