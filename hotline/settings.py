@@ -469,6 +469,8 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         # The flyer's font subsetting narrates every table it prunes.
         "fontTools": {"level": "WARNING"},
+        # WeasyPrint (the PDF reports) narrates every step of every page at INFO.
+        "weasyprint": {"level": "WARNING"},
         # httpx logs every request's URL at INFO; reported addresses stay out of the logs.
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},

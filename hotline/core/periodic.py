@@ -71,6 +71,14 @@ CONTINUOUS_JOBS: tuple[ContinuousJob, ...] = (
 
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob(
+        name="stats-monthly-reports",
+        task="hotline.stats.tasks.send_monthly_reports",
+        every=None,
+        at=(time(6, 0),),
+        why="Each launched portal's partner contacts get last month's report (summary and PDF) "
+        "by e-mail once, early in the month; a send that fails is tried again the next day.",
+    ),
+    PeriodicJob(
         name="takedown-rechecks",
         task="hotline.takedown.tasks.run_due_rechecks",
         every=timedelta(minutes=1),

@@ -27,3 +27,16 @@ def figures_portals(user: StaffUser) -> QuerySet[Portal]:
 
 def may_see_figures(user: StaffUser) -> bool:
     return figures_portals(user).exists()
+
+
+def partner_contacts(portal: Portal) -> list[StaffUser]:
+    """Who gets `portal`'s monthly report by e-mail: its partner viewers with an address,
+    active, by id."""
+    return list(
+        StaffUser.objects.filter(
+            portal_roles__portal=portal, portal_roles__role=Role.PARTNER_VIEWER, is_active=True
+        )
+        .exclude(email="")
+        .distinct()
+        .order_by("pk")
+    )

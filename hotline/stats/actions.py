@@ -1,22 +1,29 @@
-"""Recomputing the figures from the cases: `hotline stats rebuild`."""
+"""State changes of the figures: recomputing them from the cases (`hotline stats rebuild`), and
+sending a portal's monthly report to its partner contacts."""
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC
+from datetime import UTC, date, timedelta
 
+from django.core.mail import mailers
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.db.models.functions import TruncDate
+from django.utils import timezone
 
-from hotline.audit.actions import audited_action, record_event
+from hotline.audit.actions import SYSTEM, audited_action, record_event
 from hotline.cases.actions import STANDING_STATUSES, standing
 from hotline.cases.models import Case
 from hotline.intake.models import ReportItem
 from hotline.portals.models import Portal
 from hotline.stats import rollup
-from hotline.stats.models import DailyFigure
+from hotline.stats.access import partner_contacts
+from hotline.stats.models import DailyFigure, MonthlyReportSent
+from hotline.stats.monthly import monthly_messages
+from hotline.stats.reports import ReportPeriod
 from hotline.takedown.actions import removal_of
 from hotline.takedown.models import Takedown, TakedownStatus
 
@@ -123,3 +130,102 @@ def rebuild_figures(
         data={"rows": rows, "cases": total, "removed": removed},
     )
     return rows
+
+
+# A claim this old is from a run that died while sending: another run may take it over.
+CLAIM_EXPIRES = timedelta(hours=1)
+
+
+class ReportNotSent(Exception):
+    """The mail server could not be reached or refused a message; tried again the next day."""
+
+
+def send_monthly_report(
+    *, portal: Portal, month: ReportPeriod, actor: str = SYSTEM, on: date | None = None
+) -> MonthlyReportSent | None:
+    """E-mail `portal`'s report of `month` to its partner contacts (access.partner_contacts),
+    each in their language with the PDF attached, once: returns the record when sent now,
+    None when it was sent already, another run is sending it, or there is no one to send to
+    (then nothing is recorded, and a contact added later still gets it).
+
+    The month is claimed first (its MonthlyReportSent row, unaudited bookkeeping like the
+    workers' job runs), so a retry or a second worker never sends it twice; the messages go
+    out with no transaction open; then, in one transaction, the row is marked sent and
+    `stats.monthly_report_sent` audited (portal, month, how many recipients and languages,
+    never who). When the mail server fails, the claim is released and
+    `stats.monthly_report_failed` audited (the kind of error only: an SMTP error may quote an
+    address), and ReportNotSent raised: the next day's run tries again (recipients already
+    reached by then get it again).
+    """
+    contacts = partner_contacts(portal)
+    if not contacts:
+        return None
+    record, _created = MonthlyReportSent.objects.get_or_create(portal=portal, month=month.start)
+    now = timezone.now()
+    free = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_EXPIRES)
+    claimed = (
+        MonthlyReportSent.objects.filter(free, pk=record.pk, sent_at__isnull=True).update(
+            claimed_at=now
+        )
+        == 1
+    )
+    if not claimed:
+        return None
+    try:
+        messages = monthly_messages(portal=portal, month=month, contacts=contacts, on=on)
+        mailer = mailers.default
+        mailer.open()
+        try:
+            mailer.send_messages(messages)
+        finally:
+            with contextlib.suppress(OSError):
+                mailer.close()
+    except (OSError, ValueError) as error:  # smtplib's errors are OSErrors
+        _record_failure(record=record, month=month, error=type(error).__name__, actor=actor)
+        raise ReportNotSent(type(error).__name__) from error
+    return _record_sent(
+        record=record,
+        month=month,
+        recipients=len(messages),
+        languages=sorted({m.extra_headers["Content-Language"] for m in messages}),
+        actor=actor,
+    )
+
+
+@audited_action
+def _record_sent(
+    *,
+    record: MonthlyReportSent,
+    month: ReportPeriod,
+    recipients: int,
+    languages: list[str],
+    actor: str,
+) -> MonthlyReportSent:
+    record.sent_at = timezone.now()
+    record.recipients = recipients
+    record.claimed_at = None
+    record.save(update_fields=["sent_at", "recipients", "claimed_at"])
+    record_event(
+        actor=actor,
+        action="stats.monthly_report_sent",
+        target=record,
+        portal=str(record.portal.code),
+        data={"month": month.slug, "recipients": recipients, "languages": languages},
+    )
+    return record
+
+
+@audited_action
+def _record_failure(
+    *, record: MonthlyReportSent, month: ReportPeriod, error: str, actor: str
+) -> None:
+    MonthlyReportSent.objects.filter(pk=record.pk).update(
+        claimed_at=None, failures=F("failures") + 1
+    )
+    record_event(
+        actor=actor,
+        action="stats.monthly_report_failed",
+        target=record,
+        portal=str(record.portal.code),
+        data={"month": month.slug, "error": error},
+    )

@@ -31,3 +31,26 @@ class DailyFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.portal_id} {self.day} {self.metric}[{self.key}] = {self.count}"
+
+
+class MonthlyReportSent(models.Model):
+    """A portal's monthly report e-mailed to its partner contacts (hotline/stats/actions.py
+    `send_monthly_report`): one row per portal and month, so a retry or a second worker never
+    sends it twice. `claimed_at` is set while a run sends it (taken over once CLAIM_EXPIRES
+    old), `sent_at` once sent; a failed send clears the claim, to be tried again the next day.
+    Counts only, like the figures: how many recipients, never who."""
+
+    portal = models.ForeignKey("portals.Portal", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()  # its first day
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    recipients = models.PositiveIntegerField(default=0)
+    failures = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["portal", "month"], name="one_monthly_report")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.portal_id} {self.month:%Y-%m}: {'sent' if self.sent_at else 'not sent'}"

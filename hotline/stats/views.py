@@ -12,12 +12,15 @@ from io import StringIO
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csp import get_nonce
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from hotline.accounts.access import signed_in_staff, verified_staff_required
-from hotline.stats import dashboard, network
+from hotline.portals.models import Portal
+from hotline.stats import dashboard, network, reports
 from hotline.stats.access import figures_portals, sees_every_portal
 from hotline.stats.forms import DashboardForm, NetworkForm
 
@@ -64,11 +67,74 @@ def figures(request: HttpRequest) -> HttpResponse:
     query.pop("csv", None)
     context.update(
         board=board,
+        reports=report_links(board.portal),
         query=query.urlencode(),
         first_week=dashboard.first_week_sentence(board),
         since_launch=dashboard.summary_rows(board.since_launch, board.language),
     )
     return render(request, "stats/dashboard.html", context)
+
+
+def report_links(portal: Portal) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The reports the dashboard offers: every quarter and year since the launch, newest
+    first, each with a link per language of the portal: [(period, [(language, address)])]."""
+    links = []
+    for kind in (reports.ReportKind.QUARTER, reports.ReportKind.YEAR):
+        for period in reports.report_periods(portal, kind):
+            address = reverse("figures:report", args=[portal.code, period.slug])
+            links.append(
+                (period.label, [(lang, f"{address}?lang={lang}") for lang in portal.languages])
+            )
+    return links
+
+
+@verified_staff_required
+@require_safe
+@never_cache
+def report_pdf(request: HttpRequest, portal_code: str, period: str) -> HttpResponse:
+    """A portal's monthly, quarterly or annual report as PDF, in one of its languages
+    (`?lang=`, else its default one): for whoever may see its dashboard."""
+    portals = figures_portals(signed_in_staff(request))
+    if not portals.exists():
+        return render(request, "stats/dashboard.html", {"forbidden": True}, status=403)
+    portal = portals.filter(code=portal_code).first()
+    if portal is None:
+        raise Http404("No such portal")
+    language = request.GET.get("lang") or portal.default_language
+    try:
+        report_period = reports.ReportPeriod.parse(period)
+    except reports.BadPeriod:
+        return _refused(
+            request,
+            _(
+                "That is not a period: write a month as 2026-03, a quarter as 2026-q1, a year "
+                "as 2026."
+            ),
+        )
+    if language not in portal.languages:
+        return _refused(
+            request,
+            _("This portal's reports are in %(languages)s.")
+            % {"languages": ", ".join(portal.languages)},
+        )
+    if not reports.has_report(portal, report_period):
+        return _refused(
+            request,
+            _(
+                "There is no report for that period: it is before the portal's launch, or "
+                "still to come."
+            ),
+        )
+    pdf = reports.render_report_pdf(portal=portal, period=report_period, language=language)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="report-{portal.code}-{report_period.slug}-{language}.pdf"'
+    )
+    return response
+
+
+def _refused(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "stats/report_refused.html", {"message": message}, status=400)
 
 
 @verified_staff_required

@@ -22,6 +22,7 @@ import copy
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -139,6 +140,9 @@ PAGES = [
     # administrators every portal's and the network view; counts only, never the case.
     row("staff/figures/", "GET",                         NO,   NO,    200,   NO,    NO,     200),
     row("staff/figures/network/", "GET",                 NO,   NO,    NO,    NO,    NO,     200),
+    # A PDF report of this year's figures of the world's portal (Tunisia's).
+    row("staff/figures/reports/<slug:portal_code>/<str:period>.pdf", "GET",
+                                                         NO,   NO,    200,   NO,    NO,     200),
     # Captured images from the evidence store: off here, so none exists for anyone.
     row("staff/previews/case-<int:case_id>/<int:image_id>.png", "GET",
                                                          NO,   NO,    NO,    NO,    NO,     NO),
@@ -299,6 +303,8 @@ class World:
         path = path.replace("<int:analyst_id>", str(self.analyst_id))
         path = path.replace("<int:notice_id>", str(self.notice_id))
         path = path.replace("<int:image_id>", "1")
+        path = path.replace("<slug:portal_code>", self.portal.code)
+        path = path.replace("<str:period>", str(datetime.now(UTC).year))
         if "<int:entry_id>" in path:
             entry = HashListEntry.objects.order_by("pk").first()
             assert entry is not None, "the world needs one hash list entry"
