@@ -159,7 +159,7 @@ def _chart(
     values = [v for one in series for v in one.values if v is not None]
     if all(isinstance(v, int) for v in values):
         # Counts: whole numbers on the scale (pygal would mark 0.4, 0.8 ... under 2).
-        chart.y_labels = count_ticks(max(values, default=0))
+        chart.y_labels = count_ticks(int(max(values, default=0)))
     for one in series:
         # A series' name goes in the page's legend and table, never into the picture.
         chart.add("", list(one.values))
