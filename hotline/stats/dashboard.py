@@ -26,11 +26,10 @@ from hotline.stats.figures import (
     Durations,
     Figures,
     Period,
-    figures,
     first_week,
     launch_day,
     since_launch,
-    timeline,
+    timeline_with_total,
 )
 
 # How far back a dashboard looks when no range is asked for: per day, the last 31 days; per
@@ -150,8 +149,8 @@ def summary_rows(figures: Figures, language: str) -> list[list[str]]:
 def build(*, portal: Portal, range: Range, language: str, nonce: object = None) -> Dashboard:
     """The dashboard of `portal` over `range`, with its labels in `language`; `nonce` is the
     page's CSP nonce (for the charts' style elements; none in print)."""
-    periods = timeline(portal=portal, period=range.period, start=range.start, end=range.end)
-    selected = figures(portal=portal, start=range.start, end=range.end)
+    line = timeline_with_total(portal=portal, period=range.period, start=range.start, end=range.end)
+    periods, selected = line.periods, line.total
     labels = [period_label(range.period, f.start) for f in periods]
     period_header = {
         Period.DAY: _("Day"),
@@ -277,7 +276,12 @@ def build(*, portal: Portal, range: Range, language: str, nonce: object = None) 
         portal=portal,
         range=range,
         language=language,
-        since_launch=since_launch(portal),
+        # The default month view is the range since launch: no second read of the same days.
+        since_launch=(
+            selected
+            if (range.start, range.end) == (launch_day(portal), today() + timedelta(days=1))
+            else since_launch(portal)
+        ),
         first_week=first_week(portal),
         selected=selected,
         periods=periods,

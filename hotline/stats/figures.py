@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from django.db.models import Sum
+from django.db.models.functions import TruncMonth, TruncWeek
 
 from hotline.core.classification import OutcomeKind
 from hotline.portals.models import Portal
@@ -188,29 +189,55 @@ def periods_between(period: Period, start: date, end: date) -> list[tuple[date, 
     return bounds
 
 
+@dataclass(frozen=True)
+class Timeline:
+    """A portal's figures per period over a range of days, and their sum over the range."""
+
+    periods: list[Figures]
+    total: Figures
+
+
 def timeline(*, portal: Portal, period: Period, start: date, end: date) -> list[Figures]:
+    """`portal`'s figures per day, week or month from `start` to `end` (exclusive): see
+    `timeline_with_total`."""
+    return timeline_with_total(portal=portal, period=period, start=start, end=end).periods
+
+
+def timeline_with_total(*, portal: Portal, period: Period, start: date, end: date) -> Timeline:
     """`portal`'s figures per day, week or month, for every period holding a day from `start`
-    to `end` (exclusive), in order, periods without a figure included (as zeros): one query
-    over the rollups of those periods, summed per period here."""
+    to `end` (exclusive), in order, periods without a figure included (as zeros), and their
+    total. Each period is named by its own bounds, but counts only the days of the range (a
+    range from a launch on the 12th counts nothing of the 1st to the 11th), so that the
+    periods add up to the range's total.
+
+    One query, summed per period by the database: two years of a busy portal's daily rows
+    (about 100,000) come back as a few thousand (docs/benchmarks.md, "Partner figures")."""
     bounds = periods_between(period, start, end)
-    if not bounds:
-        return []
-    first, last = bounds[0][0], bounds[-1][1]
-    starts = [b[0] for b in bounds]
+    index = {first: i for i, (first, _following) in enumerate(bounds)}
     sums: list[dict[str, dict[str, int]]] = [defaultdict(dict) for _ in bounds]
-    index = 0
-    for day, metric, key, count in (
-        DailyFigure.objects.filter(portal=portal, day__gte=first, day__lt=last)
-        .exclude(count=0)
-        .order_by("day")
-        .values_list("day", "metric", "key", "count")
-    ):
-        # Rows come in day order, so the period index only moves forward.
-        while index + 1 < len(starts) and day >= starts[index + 1]:
-            index += 1
-        period_sums = sums[index][metric]
+    total: dict[str, dict[str, int]] = defaultdict(dict)
+    rows = DailyFigure.objects.filter(portal=portal, day__gte=start, day__lt=end).exclude(count=0)
+    if period == Period.DAY:
+        # One row per day, metric and key already: nothing to add up.
+        summed = rows.values_list("day", "metric", "key", "count")
+    else:
+        truncate = TruncWeek("day") if period == Period.WEEK else TruncMonth("day")
+        summed = (
+            rows.annotate(period_start=truncate)
+            .values("period_start", "metric", "key")
+            .annotate(total=Sum("count"))
+            .values_list("period_start", "metric", "key", "total")
+        )
+    for first, metric, key, count in summed:
+        if isinstance(first, datetime):  # TruncWeek of a date, on some backends
+            first = first.date()
+        period_sums = sums[index[first]][metric]
         period_sums[key] = period_sums.get(key, 0) + count
-    return [
-        _figures_of(portal.code, start_day, end_day, period_sums)
-        for (start_day, end_day), period_sums in zip(bounds, sums, strict=True)
-    ]
+        total[metric][key] = total[metric].get(key, 0) + count
+    return Timeline(
+        periods=[
+            _figures_of(portal.code, start_day, end_day, period_sums)
+            for (start_day, end_day), period_sums in zip(bounds, sums, strict=True)
+        ],
+        total=_figures_of(portal.code, start, end, total),
+    )

@@ -14,7 +14,12 @@ class DailyFigure(models.Model):
     bucket ...) one portal had on one day (UTC). Changed only by the one upsert of
     stats/rollup.py, which adds a delta, and by `hotline stats rebuild`."""
 
-    portal = models.ForeignKey("portals.Portal", on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the unique index below starts with the portal, and a second index
+    # on the portal alone tempted PostgreSQL's planner into reading a portal's every row for
+    # one month's figures (11 ms instead of 2.4 ms at a million cases).
+    portal = models.ForeignKey(
+        "portals.Portal", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     day = models.DateField()
     metric = models.CharField(max_length=16)
     key = models.CharField(max_length=32, blank=True)

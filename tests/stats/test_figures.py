@@ -21,6 +21,7 @@ from hotline.stats.figures import (
     for_period,
     since_launch,
     timeline,
+    timeline_with_total,
 )
 from hotline.stats.models import DailyFigure
 from hotline.takedown.actions import record_recheck
@@ -127,7 +128,9 @@ def test_rebuild_puts_back_what_was_lost(tn: Portal, alice: Analyst) -> None:
         call_command("stats", "rebuild", "--portal", "zz")
 
 
-def test_a_timeline_sums_each_period_and_shows_empty_ones_as_zeros(tn: Portal) -> None:
+def test_a_timeline_sums_each_period_within_the_range_and_shows_empty_ones_as_zeros(
+    tn: Portal,
+) -> None:
     for day, metric, key, count in [
         (date(2026, 1, 5), rollup.REPORTS, "", 2),
         (date(2026, 1, 31), rollup.REPORTS, "", 3),
@@ -137,14 +140,20 @@ def test_a_timeline_sums_each_period_and_shows_empty_ones_as_zeros(tn: Portal) -
     ]:
         DailyFigure.objects.create(portal=tn, day=day, metric=metric, key=key, count=count)
 
-    months = timeline(portal=tn, period=Period.MONTH, start=date(2026, 1, 20), end=date(2026, 3, 2))
+    line = timeline_with_total(
+        portal=tn, period=Period.MONTH, start=date(2026, 1, 20), end=date(2026, 3, 2)
+    )
+    months = line.periods
 
     assert [(f.start, f.end) for f in months] == [
         (date(2026, 1, 1), date(2026, 2, 1)),
         (date(2026, 2, 1), date(2026, 3, 1)),
         (date(2026, 3, 1), date(2026, 4, 1)),
     ]
-    assert [(f.reports, f.confirmed) for f in months] == [(5, 1), (0, 0), (4, 0)]
+    # January counts from the 20th only (the 5th is outside the range): the periods add up to
+    # the range's total.
+    assert [(f.reports, f.confirmed) for f in months] == [(3, 1), (0, 0), (4, 0)]
+    assert (line.total.reports, line.total.confirmed) == (7, 1)
     assert months[2].results == {}
     weeks = timeline(portal=tn, period=Period.WEEK, start=date(2026, 1, 5), end=date(2026, 1, 12))
     assert [(f.start, f.reports) for f in weeks] == [(date(2026, 1, 5), 2)]

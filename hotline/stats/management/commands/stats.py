@@ -7,10 +7,12 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from hotline.audit.actions import SYSTEM
 from hotline.portals.models import Portal
 from hotline.stats.actions import rebuild_figures
+from hotline.stats.models import DailyFigure
 
 
 class Command(BaseCommand):
@@ -38,3 +40,11 @@ class Command(BaseCommand):
         which = f" of portal {portal.code}" if portal else ""
         seconds = time.monotonic() - started
         self.stdout.write(f"Rebuilt {rows:,} figure rows{which} in {seconds:.1f} s.")
+        if connection.vendor == "postgresql":
+            # A table rewritten at once keeps its old statistics until autovacuum comes round,
+            # and the planner meanwhile reads the dashboard's days the slow way (measured:
+            # 354 ms instead of about 300 for a month view at a million cases).
+            with connection.cursor() as cursor:
+                table = connection.ops.quote_name(DailyFigure._meta.db_table)
+                cursor.execute(f"ANALYZE {table}")
+            self.stdout.write("Statistics of the figures table refreshed (ANALYZE).")
