@@ -4,6 +4,7 @@ counts are still its partners' business, not every partner's."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from hotline.accounts.models import PortalRole, Role, StaffUser
@@ -31,8 +32,8 @@ def may_see_figures(user: StaffUser) -> bool:
 
 def partner_contacts(portal: Portal) -> list[StaffUser]:
     """Who gets `portal`'s monthly report by e-mail: its partner viewers with an address,
-    active, by id."""
-    return list(
+    active, by id; demo accounts only where they may sign in (a local demo)."""
+    contacts = (
         StaffUser.objects.filter(
             portal_roles__portal=portal, portal_roles__role=Role.PARTNER_VIEWER, is_active=True
         )
@@ -40,3 +41,6 @@ def partner_contacts(portal: Portal) -> list[StaffUser]:
         .distinct()
         .order_by("pk")
     )
+    if not settings.HOTLINE_DEMO_ACCOUNTS_ENABLED:
+        contacts = contacts.exclude(is_demo=True)
+    return list(contacts)

@@ -4,6 +4,7 @@ sending a portal's monthly report to its partner contacts."""
 from __future__ import annotations
 
 import contextlib
+import smtplib
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, timedelta
@@ -150,12 +151,14 @@ def send_monthly_report(
 
     The month is claimed first (its MonthlyReportSent row, unaudited bookkeeping like the
     workers' job runs), so a retry or a second worker never sends it twice; the messages go
-    out with no transaction open; then, in one transaction, the row is marked sent and
+    out with no transaction open, one at a time, and each contact reached (or whose address
+    the mail server refuses outright, a permanent failure) is written down at once, so that a
+    retry sends only to the others. Then, in one transaction, the row is marked sent and
     `stats.monthly_report_sent` audited (portal, month, how many recipients and languages,
-    never who). When the mail server fails, the claim is released and
-    `stats.monthly_report_failed` audited (the kind of error only: an SMTP error may quote an
-    address), and ReportNotSent raised: the next day's run tries again (recipients already
-    reached by then get it again).
+    how many addresses refused, never who). When sending fails otherwise (the mail server
+    down, the PDF not printed), the claim is released and `stats.monthly_report_failed`
+    audited (the kind of error only: an SMTP error may quote an address), and ReportNotSent
+    raised: the next day's run tries again, for the contacts not reached yet.
     """
     contacts = partner_contacts(portal)
     if not contacts:
@@ -171,23 +174,37 @@ def send_monthly_report(
     )
     if not claimed:
         return None
+    record.refresh_from_db()
+    done = {*record.delivered_to, *record.refused_to}
+    pending = [user for user in contacts if user.pk not in done]
+    languages: set[str] = set()
     try:
-        messages = monthly_messages(portal=portal, month=month, contacts=contacts, on=on)
+        messages = monthly_messages(portal=portal, month=month, contacts=pending, on=on)
         mailer = mailers.default
         mailer.open()
         try:
-            mailer.send_messages(messages)
+            for user, message in zip(pending, messages, strict=True):
+                try:
+                    mailer.send_messages([message])
+                except smtplib.SMTPRecipientsRefused:
+                    # Refused outright (no such mailbox): trying again tomorrow would not help,
+                    # and must not hold up the others.
+                    record.refused_to.append(user.pk)
+                else:
+                    record.delivered_to.append(user.pk)
+                    languages.add(message.extra_headers["Content-Language"])
+                record.save(update_fields=["delivered_to", "refused_to"])
         finally:
             with contextlib.suppress(OSError):
                 mailer.close()
-    except (OSError, ValueError) as error:  # smtplib's errors are OSErrors
+    except Exception as error:  # smtplib's errors are OSErrors; WeasyPrint's are its own
         _record_failure(record=record, month=month, error=type(error).__name__, actor=actor)
         raise ReportNotSent(type(error).__name__) from error
     return _record_sent(
         record=record,
         month=month,
-        recipients=len(messages),
-        languages=sorted({m.extra_headers["Content-Language"] for m in messages}),
+        recipients=len(record.delivered_to),
+        languages=sorted(languages),
         actor=actor,
     )
 
@@ -205,12 +222,19 @@ def _record_sent(
     record.recipients = recipients
     record.claimed_at = None
     record.save(update_fields=["sent_at", "recipients", "claimed_at"])
+    data: dict[str, object] = {
+        "month": month.slug,
+        "recipients": recipients,
+        "languages": languages,
+    }
+    if record.refused_to:
+        data["refused"] = len(record.refused_to)
     record_event(
         actor=actor,
         action="stats.monthly_report_sent",
         target=record,
         portal=str(record.portal.code),
-        data={"month": month.slug, "recipients": recipients, "languages": languages},
+        data=data,
     )
     return record
 

@@ -309,7 +309,8 @@ def _categories(selected: Figures) -> list[tuple[str, str, int]]:
 
 def _breakdown(slug: str, title: str, counts: dict[str, int], name: Callable[[str], str]) -> Table:
     """A table of counts by key, largest first, with each key's share."""
-    total = sum(counts.values())
+    # Counts never cancel out to 0 in the rollups; were they to, no division by zero either.
+    total = sum(counts.values()) or 1
     rows = [
         [name(key), str(count), f"{100 * count / total:.0f}%"]
         for key, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))

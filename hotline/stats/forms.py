@@ -13,6 +13,10 @@ from hotline.portals.models import Portal
 from hotline.stats.dashboard import MAX_PERIODS, Range, default_range
 from hotline.stats.figures import Period
 
+# The days a dashboard may show: no figure exists before 2000, and none more than a year ahead
+# (a bound that also keeps every date sum far from the calendar's end, 9999-12-31).
+FIRST_DAY = date(2000, 1, 1)
+AHEAD = timedelta(days=366)
 # The most days a period holds, to bound a range by the number of periods it draws.
 DAYS_IN = {Period.DAY: 1, Period.WEEK: 7, Period.MONTH: 31}
 PERIOD_LABELS = {Period.DAY: _("Day"), Period.WEEK: _("Week"), Period.MONTH: _("Month")}
@@ -42,13 +46,20 @@ class DashboardForm(forms.Form):
             return data
         start: date | None = data.get("start")
         end: date | None = data.get("end")
-        if start and end and end < start:
-            raise forms.ValidationError(_("The range ends before it starts: swap the two days."))
+        latest = date.today() + AHEAD
+        for day in (start, end):
+            if day is not None and not FIRST_DAY <= day <= latest:
+                raise forms.ValidationError(
+                    _("Choose days from %(first)s to %(last)s.")
+                    % {"first": FIRST_DAY.isoformat(), "last": latest.isoformat()}
+                )
         period = Period(data.get("period") or Period.MONTH)
         # What was left out comes from the default range.
         default = default_range(self.portals[data["portal"]], period)
         start = start or default.start
         last = end + timedelta(days=1) if end else max(default.end, start + timedelta(days=1))
+        if last <= start:
+            raise forms.ValidationError(_("The range ends before it starts: swap the two days."))
         self.range = Range(period, start, last)
         most = MAX_PERIODS[period]
         if (last - start).days > most * DAYS_IN[period]:

@@ -42,8 +42,9 @@ class MonthlyReportSent(models.Model):
     """A portal's monthly report e-mailed to its partner contacts (hotline/stats/actions.py
     `send_monthly_report`): one row per portal and month, so a retry or a second worker never
     sends it twice. `claimed_at` is set while a run sends it (taken over once CLAIM_EXPIRES
-    old), `sent_at` once sent; a failed send clears the claim, to be tried again the next day.
-    Counts only, like the figures: how many recipients, never who."""
+    old), `sent_at` once sent; a failed send clears the claim, to be tried again the next day,
+    for the contacts not in `delivered_to` (reached) or `refused_to` (address refused by the
+    mail server): staff user ids, never an address."""
 
     portal = models.ForeignKey("portals.Portal", on_delete=models.CASCADE, related_name="+")
     month = models.DateField()  # its first day
@@ -51,6 +52,8 @@ class MonthlyReportSent(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     recipients = models.PositiveIntegerField(default=0)
     failures = models.PositiveIntegerField(default=0)
+    delivered_to = models.JSONField(default=list, blank=True)
+    refused_to = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [

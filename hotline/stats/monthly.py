@@ -8,6 +8,7 @@ id (the figures hold none). Sent by `actions.send_monthly_report`, from the dail
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from email.headerregistry import Address
 
@@ -24,8 +25,11 @@ from hotline.stats.reports import ReportPeriod, render_report_pdf
 
 
 def language_of(user: StaffUser, portal: Portal) -> str:
-    """A contact's language: their staff pages' language, else the portal's default one."""
-    return user.language or portal.default_language
+    """A contact's language: their staff pages' language if the portal speaks it (its reports
+    are in its own languages), else the portal's default one."""
+    if user.language in portal.languages:
+        return user.language
+    return portal.default_language
 
 
 def monthly_message(
@@ -68,19 +72,16 @@ def monthly_message(
 
 def monthly_messages(
     *, portal: Portal, month: ReportPeriod, contacts: list[StaffUser], on: date | None = None
-) -> list[EmailMessage]:
-    """One message per contact, the PDF printed once per language."""
+) -> Iterator[EmailMessage]:
+    """One message per contact, in order, each made when asked for (so a message can go out
+    before the next is made), the PDF printed once per language."""
     pdfs: dict[str, bytes] = {}
-    messages = []
     for user in contacts:
         language = language_of(user, portal)
         if language not in pdfs:
             pdfs[language] = render_report_pdf(
                 portal=portal, period=month, language=language, on=on
             )
-        messages.append(
-            monthly_message(
-                portal=portal, month=month, user=user, pdf=pdfs[language], language=language
-            )
+        yield monthly_message(
+            portal=portal, month=month, user=user, pdf=pdfs[language], language=language
         )
-    return messages

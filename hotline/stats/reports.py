@@ -21,6 +21,7 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
+from PIL import ImageFile
 from weasyprint import HTML, URLFetcher
 from weasyprint.urls import URLFetcherResponse
 
@@ -28,6 +29,12 @@ from hotline.portals.flyer import FONTS_DIR
 from hotline.portals.models import Portal
 from hotline.stats import dashboard
 from hotline.stats.figures import Period, launch_day
+
+# Importing WeasyPrint tells Pillow, for the whole process, to accept truncated images
+# (weasyprint/images.py). The reports print no raster image, and the rest of Hotline must
+# refuse a cut-short image (hashlist.signals: a damaged upload is NotAnImage, not a hash of
+# half a picture), so the setting is put back.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 
 class ReportKind(enum.StrEnum):
@@ -37,7 +44,8 @@ class ReportKind(enum.StrEnum):
 
 
 # How a report's period is written in its address: 2026-03, 2026-q1, 2026.
-_PERIOD = re.compile(r"(?P<year>\d{4})(?:-(?:(?P<month>\d{2})|[qQ](?P<quarter>\d)))?")
+# ASCII digits only: one address per report (\d would take Arabic-Indic digits too).
+_PERIOD = re.compile(r"(?P<year>[0-9]{4})(?:-(?:(?P<month>[0-9]{2})|[qQ](?P<quarter>[0-9])))?")
 # Each kind's charts and "per period" table: a month per day, a quarter and a year per month
 # (periods that never reach outside the report, so every table sums to its total).
 CHART_PERIOD = {ReportKind.MONTH: Period.DAY, ReportKind.QUARTER: Period.MONTH}

@@ -24,8 +24,9 @@ from hotline.stats import dashboard, network, reports
 from hotline.stats.access import figures_portals, sees_every_portal
 from hotline.stats.forms import DashboardForm, NetworkForm
 
-# A spreadsheet reads a cell that starts with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet reads a cell that starts with one of these as a formula (after any spaces; the
+# full-width forms too, which some spreadsheets fold to the ASCII ones).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 @verified_staff_required
@@ -57,7 +58,13 @@ def figures(request: HttpRequest) -> HttpResponse:
     if "csv" in request.GET:
         table = board.table(request.GET["csv"])
         if table is None:
-            raise Http404("No such table")
+            names = ", ".join(t.slug for t in board.tables)
+            return HttpResponse(
+                _("There is no table %(name)s to download; the tables are: %(names)s.")
+                % {"name": repr(request.GET["csv"][:40]), "names": names},
+                status=400,
+                content_type="text/plain; charset=utf-8",
+            )
         return csv_response(
             f"figures-{board.portal.code}-{board.range.period}-{board.range.start}-"
             f"{board.range.last_day}-{table.slug}.csv",
@@ -168,7 +175,9 @@ def csv_response(filename: str, header: list[str], rows: list[list[str]]) -> Htt
     out = StringIO()
     writer = csv.writer(out)
     for line in [header, *rows]:
-        writer.writerow(["'" + cell if cell.startswith(FORMULA_STARTS) else cell for cell in line])
+        writer.writerow(
+            ["'" + cell if cell.lstrip(" ").startswith(FORMULA_STARTS) else cell for cell in line]
+        )
     response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -202,3 +202,12 @@ def test_the_fast_path_is_within_distance_8_of_the_exact_hash_for_99_percent_of_
         distances.append(SIGNAL_TYPES["pdq"].distance(fast.pdq, exact.pdq))
 
     assert sum(d <= 8 for d in distances) >= 99, sorted(distances)[-5:]
+
+
+def test_a_cut_short_image_is_refused_even_with_the_pdf_printer_loaded():
+    # WeasyPrint (the figures' PDF reports) sets Pillow's LOAD_TRUNCATED_IMAGES for the whole
+    # process when imported; hotline.stats.reports puts it back.
+    import hotline.stats.reports  # noqa: F401
+
+    with pytest.raises(NotAnImage):
+        hash_image(shapes(10)[:200])

@@ -85,7 +85,9 @@ def test_every_table_downloads_as_csv_with_the_same_rows(history: list[str]) -> 
         assert answer.status_code == 200, slug
         for trace in history:
             assert trace not in text(answer)
-    assert client.get("/staff/figures/?csv=cases").status_code == 404
+    unknown = client.get("/staff/figures/?csv=cases")
+    assert unknown.status_code == 400
+    assert "the tables are: summary, periods, timing, category" in text(unknown)
 
 
 def test_a_partner_viewer_is_refused_another_portals_figures(history: list[str]) -> None:
@@ -122,6 +124,13 @@ def test_anonymous_visitors_are_sent_to_sign_in(tn: Portal) -> None:
         ("start=2026-03-01&end=2026-02-01", "The range ends before it starts"),
         ("period=day&start=2000-01-01&end=2026-01-01", "more than 1100 periods"),
         ("period=year", "Select a valid choice"),
+        # The calendar's edges: refused with the days that may be chosen, never a 500.
+        ("start=9999-12-31", "Choose days from 2000-01-01 to"),
+        ("end=9999-12-31", "Choose days from 2000-01-01 to"),
+        ("period=month&start=9999-12-01&end=9999-12-30", "Choose days from 2000-01-01 to"),
+        ("period=week&start=0001-01-01&end=0001-01-02", "Choose days from 2000-01-01 to"),
+        # Only an end, before the default range's start.
+        ("end=2001-01-01", "The range ends before it starts"),
     ],
 )
 def test_a_range_that_cannot_be_drawn_is_refused_with_what_to_change(

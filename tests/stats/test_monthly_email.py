@@ -124,6 +124,50 @@ def test_a_send_that_fails_is_tried_again_on_the_next_run(history: History, inbo
     assert len(inbox.received) == 3
 
 
+def test_an_address_the_server_refuses_holds_up_no_one_and_is_not_tried_again(
+    history: History, inbox: Inbox
+) -> None:
+    # vera (the first contact by id) has no mailbox; walid comes after her.
+    inbox.refused.add("vera@ministry.example")
+
+    assert send_due_monthly_reports(on=next_month()) == {"sent": 2, "failed": 0}
+    assert sorted(to for to, _message in inbox.received) == [
+        ["omar@ma.example"],
+        ["walid@unicef.example"],
+    ]
+    record = MonthlyReportSent.objects.get(portal=history.portal)
+    assert record.sent_at is not None and record.recipients == 1 and len(record.refused_to) == 1
+    event = AuditEvent.objects.get(action="stats.monthly_report_sent", portal="tn")
+    assert event.data["refused"] == 1 and "example" not in json.dumps(event.data)
+    assert send_due_monthly_reports(on=next_month()) == {"sent": 0, "failed": 0}
+    assert len(inbox.received) == 2
+
+
+def test_a_failure_half_way_resends_only_to_those_not_reached(
+    history: History, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hotline.stats import monthly
+
+    # The PDF in Arabic cannot be printed this time: vera (French) is reached, walid is not.
+    real = monthly.render_report_pdf
+
+    def failing(**kwargs: object) -> bytes:
+        if kwargs["language"] == "ar":
+            raise RuntimeError("printer jammed")
+        return real(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(monthly, "render_report_pdf", failing)
+    assert send_due_monthly_reports(on=next_month()) == {"sent": 1, "failed": 1}
+    record = MonthlyReportSent.objects.get(portal=history.portal)
+    assert (record.sent_at, record.claimed_at, record.failures) == (None, None, 1)
+
+    monkeypatch.setattr(monthly, "render_report_pdf", real)
+    assert send_due_monthly_reports(on=next_month()) == {"sent": 1, "failed": 0}
+    tunisians = [to for to, _m in inbox.received if to != ["omar@ma.example"]]
+    # Each reached once: vera on the first run, walid on the second.
+    assert tunisians == [["vera@ministry.example"], ["walid@unicef.example"]]
+
+
 def test_no_report_before_the_launch_nor_without_a_mail_server(history: History) -> None:
     # No mail server configured here: nothing is sent or recorded.
     assert send_due_monthly_reports(on=next_month()) == {"sent": 0, "failed": 0}

@@ -25,6 +25,16 @@ class Inbox:
             self.port = probe.getsockname()[1]
         self.received: list[tuple[list[str], EmailMessage]] = []
         self.controller: Controller | None = None
+        # Addresses this server refuses outright (550), as for a mailbox that does not exist.
+        self.refused: set[str] = set()
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        if address in self.refused:
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     # aiosmtpd calls the handler's handle_DATA with each message it accepts.
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
