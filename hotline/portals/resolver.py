@@ -187,12 +187,20 @@ class PortalMiddleware:
         if is_staff_path(request):
             # A staff page speaks its user's chosen language: one session's page is not another's.
             patch_vary_headers(response, ("Cookie",))
-        elif is_portal_path(request):
+        elif is_portal_path(request) and not same_for_everyone(response):
             # Whether a portal answers can depend on who asks (a draft's staff): always say so,
             # so that the headers of a 404 do not tell a draft from no portal at all.
             patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+def same_for_everyone(response: HttpResponse) -> bool:
+    """Whether the view said its answer is the same whoever asks (`Cache-Control: public`, as
+    the public figures page of a live portal does): then a cookie changes nothing, and
+    `Vary: Cookie` would only keep shared caches from sharing it."""
+    directives = response.get("Cache-Control", "").split(",")
+    return "public" in {d.split("=")[0].strip().lower() for d in directives}
 
 
 def portal_of(request: HttpRequest) -> Portal | None:

@@ -67,20 +67,21 @@ def published_total(counts: Sequence[int], threshold: int) -> Total:
 
 @dataclass(frozen=True)
 class Row:
-    label: str  # the month (or "Since launch"), in the page's language
+    label: str  # the month (or "Since launch, to the end of <month>"), in the page's language
     cells: tuple[str, ...]  # one per column of COLUMNS, in the page's language
-    partial: bool = False  # the current month: figures so far
 
 
 @dataclass(frozen=True)
 class PublicFigures:
-    """The page's content: nothing (`launched` is None: not launched yet) or the months since
-    launch, newest first, and their totals."""
+    """The page's content: nothing (`launched` is None: not launched yet), or the months since
+    launch that have ended, newest first (none in the launch month), their totals, and when
+    the month under way will be published (`next_publication`, in the page's language)."""
 
     threshold: int
     launched: date | None = None
     months: tuple[Row, ...] = ()
     total: Row | None = None
+    next_publication: str = ""
 
 
 def _number(count: int, language: str) -> str:
@@ -105,37 +106,62 @@ def _total_cell(counts: Sequence[int], threshold: int, language: str) -> str:
     return _fewer_than(threshold, language)
 
 
+def first_of_next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=31)).replace(day=1)
+
+
 def public_figures(*, portal: Portal, language: str, threshold: int, today: date) -> PublicFigures:
-    """`portal`'s monthly figures since its launch day up to `today` (UTC), newest first, as
-    the public may see them in `language` (the active translation gives the words, Babel
-    the month names and number formats). Empty for a portal not launched yet (a draft
-    previewed by staff, or a launch day still to come). Months without a figure are shown,
-    hidden like any small count; the current month is marked as partial."""
+    """`portal`'s monthly figures from its launch day to the end of the last month that has
+    ended by `today` (UTC), newest first, as the public may see them in `language` (the active
+    translation gives the words, Babel the month names, dates and number formats). Empty for
+    a portal not launched yet (a draft previewed by staff, or a launch day still to come).
+    Months without a figure are shown, hidden like any small count.
+
+    The month under way is never shown: were it counted live, once past the threshold each new
+    report would show on the page a moment after it was filed, and someone who reloads the page
+    and sees a person's traffic to the portal could tell a visit from a report. A month is
+    published whole, on the first day of the next (docs/figures.md, "The public page")."""
     if portal.launched_at is None or launch_day(portal) > today:
         return PublicFigures(threshold=threshold)
     start = launch_day(portal)
+    this_month = today.replace(day=1)
+    next_publication = gettext(
+        "The figures of %(month)s will be published here when the month ends, on %(date)s."
+    ) % {
+        "month": _month_name(this_month, language),
+        "date": format_date(first_of_next_month(today), format="long", locale=language),
+    }
+    if start >= this_month:  # launched this month: nothing has ended yet
+        return PublicFigures(threshold=threshold, launched=start, next_publication=next_publication)
     months: list[Figures] = timeline(
-        portal=portal, period=Period.MONTH, start=start, end=today + timedelta(days=1)
+        portal=portal, period=Period.MONTH, start=start, end=this_month
     )
-    rows = []
-    for month in reversed(months):
-        name = format_skeleton("yMMMM", month.start, locale=language)
-        partial = month.end > today + timedelta(days=1)
-        rows.append(
-            Row(
-                label=gettext("%(month)s (so far)") % {"month": name} if partial else name,
-                cells=tuple(_cell(getattr(month, c), threshold, language) for c in COLUMNS),
-                partial=partial,
-            )
+    rows = tuple(
+        Row(
+            label=_month_name(month.start, language),
+            cells=tuple(_cell(getattr(month, c), threshold, language) for c in COLUMNS),
         )
+        for month in reversed(months)
+    )
     total = Row(
-        label=gettext("Since launch"),
+        label=gettext("Since launch, to the end of %(month)s")
+        % {"month": _month_name(months[-1].start, language)},
         cells=tuple(
             _total_cell([getattr(month, c) for month in months], threshold, language)
             for c in COLUMNS
         ),
     )
-    return PublicFigures(threshold=threshold, launched=start, months=tuple(rows), total=total)
+    return PublicFigures(
+        threshold=threshold,
+        launched=start,
+        months=rows,
+        total=total,
+        next_publication=next_publication,
+    )
+
+
+def _month_name(first: date, language: str) -> str:
+    return format_skeleton("yMMMM", first, locale=language)
 
 
 def launch_date_text(day: date, language: str) -> str:
