@@ -89,6 +89,12 @@ def main() -> None:
         action="store_true",
         help="serve without the worker (attachment and sealing wait until after the load)",
     )
+    parser.add_argument(
+        "--worker-nice",
+        type=int,
+        default=None,
+        help="the worker's niceness (hotline serve --worker-nice; default: serve's own)",
+    )
     args = parser.parse_args()
     url = os.environ.get("HOTLINE_DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
@@ -141,6 +147,7 @@ def run(workers: int, database_url: str, args: argparse.Namespace) -> None:
             [
                 *(str(HOTLINE), "serve", "--bind", f"127.0.0.1:{port}"),
                 *("--workers", str(workers), *(["--no-worker"] if args.web_only else [])),
+                *([] if args.worker_nice is None else ["--worker-nice", str(args.worker_nice)]),
             ],
             env=env,
             stdout=subprocess.DEVNULL,

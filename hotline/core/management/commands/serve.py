@@ -32,11 +32,16 @@ def _stop_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def _start(argv: list[str]) -> subprocess.Popen[bytes]:
+def _start(argv: list[str], *, niceness: int = 0) -> subprocess.Popen[bytes]:
+    def prepare() -> None:
+        _stop_with_parent()
+        if niceness:
+            os.nice(niceness)
+
     # Own session: a terminal's Ctrl-C reaches only `hotline serve`, which then stops each child
     # once, gracefully (a second signal would make the task worker abandon its task).
     return subprocess.Popen(  # noqa: S603 (our own interpreter, fixed arguments)
-        argv, env=os.environ.copy(), start_new_session=True, preexec_fn=_stop_with_parent
+        argv, env=os.environ.copy(), start_new_session=True, preexec_fn=prepare
     )
 
 
@@ -51,6 +56,14 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=env_int("HOTLINE_WEB_WORKERS", 2))
         parser.add_argument(
             "--no-worker", action="store_true", help="serve only; run `hotline worker` elsewhere"
+        )
+        parser.add_argument(
+            "--worker-nice",
+            type=int,
+            choices=range(20),
+            default=env_int("HOTLINE_WORKER_NICENESS", 10),
+            metavar="0-19",
+            help="the worker's niceness beside the web server (default 10; 0: equal)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -79,7 +92,13 @@ class Command(BaseCommand):
         ]  # fmt: skip
         children = [_start(web)]
         if not options["no_worker"]:
-            children.append(_start([python, "-m", "hotline.cli", "worker"]))
+            # Beside the web server on one host, the worker yields the CPU to requests: what
+            # it does (attaching reports to cases, sealing the audit log, re-checks) is
+            # committed work that can wait a moment, a person at the report form cannot. With
+            # spare CPU it runs at full speed; under a flood it catches up afterwards.
+            children.append(
+                _start([python, "-m", "hotline.cli", "worker"], niceness=options["worker_nice"])
+            )
         self.stdout.write(f"Hotline on http://{options['bind']}/ (Ctrl-C to stop)")
 
         stopping = False

@@ -1,0 +1,40 @@
+"""`hotline serve` runs its task worker at a lower CPU priority than the web server beside it:
+attaching reports and sealing the audit log can wait a moment, a person at the form cannot."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from hotline.core.management.commands.serve import Command, _start
+
+
+def child_niceness(niceness: int) -> int:
+    child = _start(
+        [sys.executable, "-c", "import os, sys; sys.exit(os.nice(0))"], niceness=niceness
+    )
+    return child.wait(timeout=30) - os.nice(0)
+
+
+@pytest.mark.skipif(os.nice(0) > 9, reason="this process is already too nice to add 10")
+def test_the_worker_is_started_nicer_than_the_web_server() -> None:
+    assert child_niceness(10) == 10
+    assert child_niceness(0) == 0
+
+
+def test_the_niceness_defaults_to_10_and_is_checked() -> None:
+    parser = Command().create_parser("hotline", "serve")
+
+    assert parser.parse_args([]).worker_nice == 10
+    assert parser.parse_args(["--worker-nice", "0"]).worker_nice == 0
+    refused = subprocess.run(
+        [sys.executable, "-m", "hotline.cli", "serve", "--worker-nice", "25"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"},
+    )
+    assert refused.returncode != 0 and "invalid choice" in refused.stderr
