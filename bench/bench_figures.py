@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -48,7 +47,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from common import percentile
+from common import percentile, postgres_machine
 
 DAYS = 730  # two years of history, ending when the seed is made
 # The portals, the day each launched (days after the start) and their weights once launched.
@@ -90,7 +89,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    print(machine())
+    print(postgres_machine())
     # Also on a seeded database: a checkout newer than the seed may have migrations to apply.
     say(f"migrating {args.database}")
     call_command("migrate", verbosity=0)
@@ -147,19 +146,6 @@ def prepare_database(maintenance_url: str, args: argparse.Namespace) -> bool:
         say(f"creating {args.database}")
         admin.execute(f'CREATE DATABASE "{args.database}"')
     return False
-
-
-def machine() -> str:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        server = cursor.fetchone()[0]
-    return (
-        f"database: postgresql {server}; python {platform.python_version()}; "
-        f"{platform.machine()}; {os.cpu_count()} cpus; load average "
-        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
-    )
 
 
 # Seeding.
