@@ -65,9 +65,18 @@ def test_bind_accepts_the_zone(tmp_path: Path) -> None:
 
 
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A loopback port free for UDP and for TCP both (Unbound listens on both): a port only
+    probed for UDP was once taken for TCP by another test's connection."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.bind(("127.0.0.1", 0))
+            port = int(udp.getsockname()[1])
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+                try:
+                    tcp.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
 
 
 @pytest.fixture
@@ -78,10 +87,41 @@ def unbound(tmp_path: Path) -> Iterator[tuple[int, WorldDns]]:
     if not Path(binary).exists():
         pytest.skip("Debian's unbound")
     with WorldDns() as world:
-        port = free_port()
-        config = tmp_path / "unbound.conf"
-        config.write_text(
-            f"""server:
+        # Another process may still take the port between the probe and Unbound's bind: then
+        # Unbound exits at once, and it is started again on another port.
+        for _attempt in range(3):
+            port = free_port()
+            server = subprocess.Popen([binary, "-d", "-c", str(_config(tmp_path, port, world))])
+            if _answers(server, port):
+                break
+            server.wait(timeout=10)
+        else:
+            log = tmp_path / "unbound.log"
+            pytest.fail("Unbound did not start: " + (log.read_text() if log.exists() else ""))
+        try:
+            yield port, world
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def _answers(server: subprocess.Popen[bytes], port: int) -> bool:
+    """Whether Unbound answers within 10 s (False at once if it exited)."""
+    for _ in range(100):
+        if server.poll() is not None:
+            return False
+        try:
+            ask(port, "ready.test")
+            return True
+        except (dns.exception.Timeout, OSError):
+            time.sleep(0.1)
+    return False
+
+
+def _config(tmp_path: Path, port: int, world: WorldDns) -> Path:
+    config = tmp_path / "unbound.conf"
+    config.write_text(
+        f"""server:
     interface: 127.0.0.1
     port: {port}
     do-ip6: no
@@ -105,20 +145,8 @@ rpz:
     name: "{zone_origin()}"
     zonefile: "{zone(tmp_path, LISTED)}"
 """
-        )
-        server = subprocess.Popen([binary, "-d", "-c", str(config)])
-        try:
-            for _ in range(100):  # up to 10 s to start answering
-                try:
-                    ask(port, "ready.test")
-                    break
-                except dns.exception.Timeout:
-                    assert server.poll() is None, (tmp_path / "unbound.log").read_text()
-                    time.sleep(0.1)
-            yield port, world
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+    )
+    return config
 
 
 def ask(port: int, name: str) -> dns.message.Message:
