@@ -95,6 +95,12 @@ def main() -> None:
         default=None,
         help="the worker's niceness (hotline serve --worker-nice; default: serve's own)",
     )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="threads per web process (HOTLINE_WEB_THREADS; default: serve's own)",
+    )
     args = parser.parse_args()
     url = os.environ.get("HOTLINE_DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
@@ -131,6 +137,7 @@ def run(workers: int, database_url: str, args: argparse.Namespace) -> None:
             # Plain HTTP on loopback: no redirect to https, cookies without the Secure flag.
             "HOTLINE_SSL_REDIRECT": "0",
             "HOTLINE_SECURE_COOKIES": "0",
+            **({} if args.threads is None else {"HOTLINE_WEB_THREADS": str(args.threads)}),
         }
         launch_file = Path(tmp) / "tn.toml"
         # The demo portal, with rate limits out of the way: one load generator is one client.

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from hotline.audit.chain import head_seal, key_fingerprint, link_hash
 from hotline.audit.models import AuditEvent, ChainHead
-from hotline.core.bulk import update_rows
+from hotline.core.bulk import queue_read, update_rows
 
 BATCH = 1000
 
@@ -28,7 +28,8 @@ def seal_pending_events(*, batch: int = BATCH) -> int:
         with transaction.atomic():
             head, _ = ChainHead.objects.select_for_update().get_or_create(pk=1)
             # Read after taking the lock, so events another sequencer just sealed are not here.
-            pending = list(AuditEvent.objects.filter(seq__isnull=True).order_by("id")[:batch])
+            with queue_read():
+                pending = list(AuditEvent.objects.filter(seq__isnull=True).order_by("id")[:batch])
             if not pending:
                 return sealed
             seq, prev_hash = head.last_seq, head.last_hash

@@ -8,15 +8,18 @@ are put together here.
 from __future__ import annotations
 
 import os
+import re
 import threading
-from collections.abc import Sequence
-from contextlib import nullcontext
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from functools import cache
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.constants import OnConflict
+
+_TYPMOD = re.compile(r"\(\d+(,\s*\d+)?\)$")
 
 
 def update_rows(
@@ -25,12 +28,15 @@ def update_rows(
     """Write `fields` of each of `objs` (all of one model, all saved) to its row.
 
     `by` names another field that picks the rows (every row whose `by` equals the object's),
-    for rows known by a foreign key rather than their primary key.
+    for rows known by a foreign key rather than their primary key. Two objects naming the same
+    row: the last one's values are written.
 
-    One UPDATE per row, sent together: psycopg pipelines an executemany, so on PostgreSQL it
-    costs one round trip; SQLite runs them in-process. Django's `bulk_update` instead builds
-    one statement with a CASE over every row for each field, which the database evaluates for
-    every row: quadratic in the batch (0.65 s for 1,000 audit events, docs/benchmarks.md).
+    On PostgreSQL one statement for the whole batch, `UPDATE ... FROM (VALUES ...)`: the
+    server parses and plans it once (one UPDATE per row, even pipelined, cost the worker about
+    a quarter of its CPU under load: docs/benchmarks.md). SQLite runs one UPDATE per row
+    in-process. Django's `bulk_update` instead builds a CASE over every row for each field,
+    which the database evaluates for every row: quadratic in the batch (0.65 s for 1,000
+    audit events).
     """
     if not objs:
         return
@@ -39,17 +45,62 @@ def update_rows(
     columns = [concrete[name] for name in fields]
     key = concrete[by] if by is not None else meta.pk
     assert key is not None
-    assignments = ", ".join(f"{_column(field)} = %s" for field in columns)
-    table = connection.ops.quote_name(meta.db_table)
-    sql = f"UPDATE {table} SET {assignments} WHERE {_column(key)} = %s"  # noqa: S608
     db = _database()
-    rows = [
-        [field.get_db_prep_save(getattr(obj, field.attname), db) for field in columns]
-        + [getattr(obj, key.attname)]
+    rows = {
+        getattr(obj, key.attname): [
+            field.get_db_prep_save(getattr(obj, field.attname), db) for field in columns
+        ]
         for obj in objs
-    ]
+    }
+    table = db.ops.quote_name(meta.db_table)
     with db.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        if db.vendor != "postgresql":
+            assignments = ", ".join(f"{_column(field)} = %s" for field in columns)
+            sql = f"UPDATE {table} SET {assignments} WHERE {_column(key)} = %s"  # noqa: S608
+            cursor.executemany(sql, [[*values, pk] for pk, values in rows.items()])
+            return
+        # Each value cast to its column's type (a VALUES list has no column to take it from),
+        # without the length: an explicit cast to varchar(16) would cut a longer value, where
+        # the assignment to the column refuses it, as any UPDATE does.
+        casts = [_TYPMOD.sub("", field.cast_db_type(db) or "") for field in [*columns, key]]
+        row = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
+        names = ", ".join(f"v{i}" for i in range(len(casts)))
+        assignments = ", ".join(f"{_column(field)} = v.v{i}" for i, field in enumerate(columns))
+        items = list(rows.items())
+        per_statement = 60000 // len(casts)  # PostgreSQL takes at most 65,535 parameters
+        for start in range(0, len(items), per_statement):
+            batch = items[start : start + per_statement]
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} "  # noqa: S608
+                f"FROM (VALUES {', '.join([row] * len(batch))}) AS v({names}) "
+                f"WHERE {table}.{_column(key)} = v.v{len(columns)}",
+                [value for pk, values in batch for value in (*values, pk)],
+            )
+
+
+@contextmanager
+def queue_read() -> Iterator[None]:
+    """Inside a transaction: read a work queue (a partial index of rows still to do, such as
+    unsealed audit events or unattached report items) by walking its index in order.
+
+    Why: the rows taken off the queue leave entries of their old versions in the partial
+    index until VACUUM removes them, and PostgreSQL's planner reads a small index with a
+    bitmap scan, which visits every such dead entry on every read: 100,000 of them made the
+    sequencer's query 12 ms a second of the database's CPU under load, growing without end
+    where autovacuum lags or is off (docs/benchmarks.md). A plain index scan marks the entries
+    it finds dead, so the next read skips them. Elsewhere (SQLite) this changes nothing.
+    """
+    if connection.vendor == "postgresql":
+        assert connection.in_atomic_block, "queue_read() sets a planner option for a transaction"
+        with connection.cursor() as cursor:
+            # A small queue would be read whole (a sequential scan) and no entry marked.
+            cursor.execute("SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off")
+    yield
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SET LOCAL enable_bitmapscan TO DEFAULT; SET LOCAL enable_seqscan TO DEFAULT"
+            )
 
 
 def inserts_in_one_round_trip() -> bool:

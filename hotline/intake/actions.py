@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 
 from hotline.audit.actions import (
     PUBLIC,
@@ -19,7 +19,13 @@ from hotline.audit.actions import (
     record_event,
 )
 from hotline.cases.actions import attach_reported_urls
-from hotline.core.bulk import insert_together, inserts_in_one_round_trip, reserve_id, update_rows
+from hotline.core.bulk import (
+    insert_together,
+    inserts_in_one_round_trip,
+    queue_read,
+    reserve_id,
+    update_rows,
+)
 from hotline.core.hashing import url_digest
 from hotline.intake.models import IdempotentRequest, Report, ReportItem, StatusEmail
 from hotline.intake.receipts import hash_receipt, new_receipt
@@ -217,18 +223,25 @@ def attach_reports_to_cases(*, report_ids: Sequence[int]) -> int:
     marked so (`known_content`). The attached items are announced (`signals.reports_attached`,
     counts only) in the same transaction.
     """
-    # Only what attaching needs: the items locked, their reports' few fields read with them,
-    # and each portal once (not a Report and a Portal built per item).
+    # Only what attaching needs: the items locked, their reports' few fields read after,
+    # and each portal once (not a Report and a Portal built per item). Two queries, not a
+    # join: a join planned on stale statistics (a table that grew by a flood since it was
+    # last analysed) read every report to find a batch's hundred.
+    items = ReportItem.objects.select_for_update().filter(
+        report_id__in=report_ids, case__isnull=True
+    )
+    found = list(items.values_list("pk", "canonical_url", "report_id", "position"))
+    reports = {
+        pk: (portal_id, verified, received_at)
+        for pk, portal_id, verified, received_at in Report.objects.filter(
+            pk__in={report_id for _, _, report_id, _ in found}
+        ).values_list("pk", "portal_id", "verified", "received_at")
+    }
     waiting = sorted(
-        ReportItem.objects.select_for_update(of=("self",))
-        .filter(report_id__in=report_ids, case__isnull=True)
-        .values_list(
-            "pk",
-            "canonical_url",
-            "report__portal_id",
-            "report__verified",
-            "position",
-            "report__received_at",
+        (
+            (pk, url, portal_id, verified, position, received_at)
+            for pk, url, report_id, position in found
+            for portal_id, verified, received_at in [reports[report_id]]
         ),
         key=lambda item: (url_digest(item[1]), item[0]),
     )
@@ -264,12 +277,13 @@ def attach_reports_to_cases(*, report_ids: Sequence[int]) -> int:
 
 def reports_waiting_for_cases(*, after: int = 0, limit: int) -> list[int]:
     """The oldest reports (ids above `after`) with an item not yet attached to its case."""
-    return list(
-        ReportItem.objects.filter(case__isnull=True, report_id__gt=after)
-        .values_list("report_id", flat=True)
-        .distinct()
-        .order_by("report_id")[:limit]
-    )
+    with transaction.atomic(), queue_read():
+        return list(
+            ReportItem.objects.filter(case__isnull=True, report_id__gt=after)
+            .values_list("report_id", flat=True)
+            .distinct()
+            .order_by("report_id")[:limit]
+        )
 
 
 @audited_action

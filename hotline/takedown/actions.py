@@ -66,59 +66,80 @@ class IllegalNoticeMove(Exception):
     """A notice state change that policy.NOTICE_TRANSITIONS does not allow."""
 
 
-@audited_action
 def record_capture(*, case: Case, page: PageCapture, actor: str) -> Capture:
-    """Keep what the safe fetcher found at `case`'s URL: the page's metadata and the hashes of
-    its images (never the images). Announces a capture with images (`signals.case_captured`)
-    for outcomes to act on. Audits `takedown.captured`."""
-    capture = Capture.objects.create(
-        case=case,
-        requested_url=page.requested_url,
-        final_url=page.final_url,
-        status_code=page.status or None,
-        redirects=list(page.redirects),
-        server_ip=page.server_ip or None,
-        headers=dict(page.headers),
-        title=page.title[:2000],
-        image_count=len(page.images),
-        skipped=[[url, reason] for url, reason in page.skipped],
-        error_kind=str(page.error_kind or ""),
-        error=page.error,
+    """Keep what the safe fetcher found at `case`'s URL: `record_captures` of one."""
+    return record_captures(captures=[(case, page)], actor=actor)[0]
+
+
+@audited_action
+def record_captures(*, captures: Sequence[tuple[Case, PageCapture]], actor: str) -> list[Capture]:
+    """Keep what the safe fetcher found at each case's URL: the page's metadata and the hashes
+    of its images (never the images). Announces each capture with images
+    (`signals.case_captured`) for outcomes to act on. Audits `takedown.captured` for each.
+
+    One transaction and a few statements for the whole batch: every case a flood of reports
+    opens is captured, and one transaction per case cost the worker a commit each.
+    """
+    keep = evidence_enabled()
+    rows = Capture.objects.bulk_create(
+        Capture(
+            case=case,
+            requested_url=page.requested_url,
+            final_url=page.final_url,
+            status_code=page.status or None,
+            redirects=list(page.redirects),
+            server_ip=page.server_ip or None,
+            headers=dict(page.headers),
+            title=page.title[:2000],
+            image_count=len(page.images),
+            skipped=[[url, reason] for url, reason in page.skipped],
+            error_kind=str(page.error_kind or ""),
+            error=page.error,
+        )
+        for case, page in captures
     )
     # The images themselves only with the evidence store on, sealed, until they expire.
-    keep = evidence_enabled()
-    expires = capture.captured_at + timedelta(days=settings.HOTLINE_EVIDENCE_DAYS)
-    CapturedImage.objects.bulk_create(
-        CapturedImage(
-            capture=capture,
-            evidence=seal(image.data) if keep and image.data else None,
-            evidence_expires_at=expires if keep and image.data else None,
-            url=image.url,
-            md5=image.md5,
-            sha1=image.sha1,
-            sha256=image.sha256,
-            pdq=image.pdq,
-            pdq_quality=image.pdq_quality,
-            width=image.width,
-            height=image.height,
-        )
-        for image in page.images
+    images = []
+    for capture, (_, page) in zip(rows, captures, strict=True):
+        expires = capture.captured_at + timedelta(days=settings.HOTLINE_EVIDENCE_DAYS)
+        images += [
+            CapturedImage(
+                capture=capture,
+                evidence=seal(image.data) if keep and image.data else None,
+                evidence_expires_at=expires if keep and image.data else None,
+                url=image.url,
+                md5=image.md5,
+                sha1=image.sha1,
+                sha256=image.sha256,
+                pdq=image.pdq,
+                pdq_quality=image.pdq_quality,
+                width=image.width,
+                height=image.height,
+            )
+            for image in page.images
+        ]
+    CapturedImage.objects.bulk_create(images)
+    record_events(
+        [
+            NewEvent(
+                actor=actor,
+                action="takedown.captured",
+                target=case,
+                portal=case.portal.code,
+                data={
+                    "capture": capture.pk,
+                    "status": page.status,
+                    "images": len(page.images),
+                    "error_kind": capture.error_kind,
+                },
+            )
+            for capture, (case, page) in zip(rows, captures, strict=True)
+        ]
     )
-    record_event(
-        actor=actor,
-        action="takedown.captured",
-        target=case,
-        portal=case.portal.code,
-        data={
-            "capture": capture.pk,
-            "status": page.status,
-            "images": len(page.images),
-            "error_kind": capture.error_kind,
-        },
-    )
-    if page.images:
-        case_captured.send(sender=Capture, case_id=case.pk, capture_id=capture.pk)
-    return capture
+    for capture, (case, page) in zip(rows, captures, strict=True):
+        if page.images:
+            case_captured.send(sender=Capture, case_id=case.pk, capture_id=capture.pk)
+    return rows
 
 
 @audited_action
@@ -536,6 +557,7 @@ __all__ = [
     "expire_evidence",
     "open_notices",
     "record_capture",
+    "record_captures",
     "record_delivery_failure",
     "record_notice_sent",
     "record_recheck",

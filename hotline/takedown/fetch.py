@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import ipaddress
 import re
 import ssl
@@ -538,6 +539,14 @@ class _Pool(httpcore.AsyncConnectionPool):
         return closing
 
 
+@functools.cache
+def tls_context(*, verify: bool) -> ssl.SSLContext:
+    """The TLS settings of every fetch, built once per process: building them reads the CA
+    bundle (milliseconds of CPU), and a fetcher is made for every batch of captures, which
+    cost the worker a tenth of its CPU under a flood of reports (docs/benchmarks.md)."""
+    return httpx.create_ssl_context(verify=verify, trust_env=False)
+
+
 class _VettingTransport(httpx.AsyncHTTPTransport):
     """httpx's transport over a connection pool whose network backend is the vetting one.
 
@@ -547,8 +556,8 @@ class _VettingTransport(httpx.AsyncHTTPTransport):
     def __init__(
         self, backend: VettingBackend, *, verify: bool, limits: httpx.Limits, **kw: Any
     ) -> None:
-        super().__init__(verify=verify, limits=limits, trust_env=False, **kw)
-        context = httpx.create_ssl_context(verify=verify, trust_env=False)
+        context = tls_context(verify=verify)
+        super().__init__(verify=context, limits=limits, trust_env=False, **kw)
         self._pool = _Pool(
             ssl_context=context,
             max_connections=limits.max_connections,
@@ -634,7 +643,7 @@ class SafeFetcher:
                 headers=headers,
                 follow_redirects=False,
                 trust_env=False,
-                verify=verify,
+                verify=tls_context(verify=verify),
                 limits=limits,
                 cookies=_no_cookies(),
             )

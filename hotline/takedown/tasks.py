@@ -64,10 +64,7 @@ async def _capture_pages(urls: Sequence[str]) -> list[PageCapture]:
 def capture_and_record(cases: Sequence[Case]) -> list[Capture]:
     """Capture each case's URL (concurrently) and keep what was found."""
     pages = run_sync(_capture_pages([case.canonical_url for case in cases]))
-    return [
-        actions.record_capture(case=case, page=page, actor=SYSTEM)
-        for case, page in zip(cases, pages, strict=True)
-    ]
+    return actions.record_captures(captures=list(zip(cases, pages, strict=True)), actor=SYSTEM)
 
 
 @task()
