@@ -21,5 +21,5 @@ from hotline.core.wsgi_bridge import BufferedWSGIBridge  # noqa: E402
 application = BufferedWSGIBridge(
     django_application,
     max_body=lambda: int(settings.HOTLINE_MAX_BODY_BYTES),
-    threads=env_int("HOTLINE_WEB_THREADS", 4),
+    threads=env_int("HOTLINE_WEB_THREADS", 8),
 )
