@@ -86,7 +86,7 @@ def queue_read() -> Iterator[None]:
     Why: the rows taken off the queue leave entries of their old versions in the partial
     index until VACUUM removes them, and PostgreSQL's planner reads a small index with a
     bitmap scan, which visits every such dead entry on every read: 100,000 of them made the
-    sequencer's query 12 ms a second of the database's CPU under load, growing without end
+    sequencer's query take 12 ms of the database's CPU a read, growing without end
     where autovacuum lags or is off (docs/benchmarks.md). A plain index scan marks the entries
     it finds dead, so the next read skips them. Elsewhere (SQLite) this changes nothing.
     """
