@@ -41,6 +41,8 @@ from pathlib import Path
 import psycopg
 from common import percentile
 
+from tests.world.dns import WorldDns
+
 ROOT = Path(__file__).resolve().parents[1]
 HOTLINE = ROOT / ".venv" / "bin" / "hotline"
 DATABASE = "hotline_bench_serve"
@@ -127,7 +129,9 @@ def main() -> None:
 
 
 def run(workers: int, database_url: str, args: argparse.Namespace) -> None:
-    with tempfile.TemporaryDirectory(prefix="hotline-bench-serve-") as tmp:
+    # The worker captures each new case's page: the test world's DNS server answers its
+    # lookups (NXDOMAIN for these .example names), so none leaves this machine.
+    with tempfile.TemporaryDirectory(prefix="hotline-bench-serve-") as tmp, WorldDns() as dns:
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("HOTLINE_", "DJANGO_"))},
             "HOTLINE_DATABASE_URL": database_url,
@@ -137,6 +141,7 @@ def run(workers: int, database_url: str, args: argparse.Namespace) -> None:
             # Plain HTTP on loopback: no redirect to https, cookies without the Secure flag.
             "HOTLINE_SSL_REDIRECT": "0",
             "HOTLINE_SECURE_COOKIES": "0",
+            "HOTLINE_DNS_NAMESERVERS": f"127.0.0.1:{dns.port}",
             **({} if args.threads is None else {"HOTLINE_WEB_THREADS": str(args.threads)}),
         }
         launch_file = Path(tmp) / "tn.toml"

@@ -8,6 +8,7 @@ only complete requests (hotline/asgi.py, core/wsgi_bridge.py), which a few threa
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from uvicorn_worker import UvicornWorker
@@ -15,7 +16,8 @@ from uvicorn_worker import UvicornWorker
 
 class HotlineWorker(UvicornWorker):
     CONFIG_KWARGS: dict[str, Any] = {
-        "loop": "asyncio",
+        # One connection accepted at a time, so the processes share them (OneAcceptLoop).
+        "loop": "hotline.core.asgi_worker:OneAcceptLoop",
         # h11 with a deadline for each request to arrive whole (HOTLINE_REQUEST_SECONDS).
         "http": "hotline.core.http_deadline:DeadlineH11Protocol",
         # Client addresses: Hotline reads X-Forwarded-For itself, as far as it is told to
@@ -28,3 +30,25 @@ class HotlineWorker(UvicornWorker):
         "limit_concurrency": 4000,
         "timeout_graceful_shutdown": 10,
     }
+
+
+class OneAcceptLoop(asyncio.SelectorEventLoop):
+    """asyncio's event loop, except that it accepts one connection each time the listening
+    socket is ready instead of every one waiting.
+
+    gunicorn's processes share one listening socket, and each wakes when a connection waits.
+    asyncio's loop then accepts up to a hundred at once, so the first process awake takes a
+    whole burst: a proxy's or a load generator's 16 keep-alive connections all went to one
+    process in half of the tries, leaving the other core idle for as long as they lived
+    (/healthz at 450-560 requests/s instead of 1,300-1,600). Taking one and going back to the
+    loop lets the other processes take theirs (6-10 of 16 each, tests/core/
+    test_serve_balance.py), as nginx does with `multi_accept off`. The listen backlog itself
+    is unchanged (uvicorn's 2048), so a burst still queues in the kernel.
+    """
+
+    def _accept_connection(  # type: ignore[no-untyped-def]
+        self, protocol_factory, sock, sslcontext=None, server=None, backlog=100, *args, **kwargs
+    ) -> None:
+        super()._accept_connection(  # type: ignore[misc]
+            protocol_factory, sock, sslcontext, server, 1, *args, **kwargs
+        )

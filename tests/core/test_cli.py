@@ -26,9 +26,19 @@ def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+NO_NAMESERVER = "127.0.0.1:9"
+
+
 def environment(var: Path) -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("HOTLINE_", "DJANGO_"))}
-    return {**clean, "HOTLINE_DEBUG": "1", "HOTLINE_VAR_DIR": str(var)}
+    return {
+        **clean,
+        "HOTLINE_DEBUG": "1",
+        "HOTLINE_VAR_DIR": str(var),
+        # The worker a test starts captures the pages of new cases: their names must not
+        # reach the system's resolver (nothing listens on port 9, so every lookup fails fast).
+        "HOTLINE_DNS_NAMESERVERS": NO_NAMESERVER,
+    }
 
 
 def run(

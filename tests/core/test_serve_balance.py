@@ -1,0 +1,94 @@
+"""`hotline serve`'s web processes share a burst of new connections.
+
+A proxy or a load balancer opens a handful of keep-alive connections and sends everything
+through them. gunicorn's processes share one listening socket; when each accepted every
+connection waiting at once, the first awake took the whole burst (16 of 16 in half of the
+tries) and the other process idled for as long as the connections lived. Each process now
+takes one connection at a time (core/asgi_worker.py, OneAcceptLoop).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+from tests.core.test_cli import HOTLINE, environment, free_port, run
+
+BURST = 16
+TRIES = 5
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry))
+    return found
+
+
+def open_sockets(pid: int) -> int:
+    count = 0
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        with contextlib.suppress(OSError):  # closed while listed
+            count += os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")
+    return count
+
+
+def test_a_burst_of_keep_alive_connections_is_shared_by_the_web_processes(
+    tmp_path: Path,
+) -> None:
+    assert run("migrate", "-v0", var=tmp_path).returncode == 0
+    port = free_port()
+    server = subprocess.Popen(
+        [str(HOTLINE), "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--no-worker"],
+        env=environment(tmp_path),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5):
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.3)
+        (arbiter,) = children(server.pid)  # gunicorn; the task worker is not started
+        processes = children(arbiter)
+        assert len(processes) == 2
+        shares = []
+        for _ in range(TRIES):
+            before = {pid: open_sockets(pid) for pid in processes}
+            burst = [
+                socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(BURST)
+            ]
+            for conn in burst:
+                conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            for conn in burst:
+                assert conn.recv(65536).startswith(b"HTTP/1.1 200")
+            # Every connection is open and answered: each is a socket of the process that
+            # accepted it.
+            shares.append(sorted(open_sockets(pid) - before[pid] for pid in processes))
+            for conn in burst:
+                conn.close()
+            time.sleep(0.5)  # the processes see the connections closed
+        assert all(sum(share) == BURST for share in shares), shares
+        # Not an exact half (the processes race for each connection), but never one taking
+        # nearly all: before, 0 of 16 in half of the tries.
+        assert min(min(share) for share in shares) >= 3, shares
+        assert sum(share[0] for share in shares) >= BURST * TRIES // 4, shares
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
