@@ -214,7 +214,9 @@ def run(workers: int, database_url: str, args: argparse.Namespace) -> None:
             server.wait(timeout=60)
         if args.web_only:
             started = time.monotonic()
-            subprocess.run([str(HOTLINE), "worker", "--batch"], env=env, check=True)
+            subprocess.run(
+                [str(HOTLINE), "worker", "--batch"], env=env, check=True, capture_output=True
+            )
             wait_for_attachment(database_url)
             print(f"  the worker then attached the backlog in {time.monotonic() - started:.1f} s")
         verify = subprocess.run(
