@@ -11,6 +11,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -60,6 +62,44 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@contextmanager
+def serving(
+    *options: str, env: dict[str, str], capture: bool = False, own_session: bool = False
+) -> Iterator[tuple[int, subprocess.Popen[str]]]:
+    """`hotline serve` with `options` on a free loopback port: (port, process), yielded once
+    /healthz answers. Stopped afterwards, unless the test stopped it. `capture`: its output
+    (stdout and stderr) is kept for `communicate()`; `own_session`: a process group of its own.
+    """
+    port = free_port()
+    server = subprocess.Popen(
+        [str(HOTLINE), "serve", "--bind", f"127.0.0.1:{port}", *options],
+        env=env,
+        stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
+        stderr=subprocess.STDOUT if capture else subprocess.DEVNULL,
+        text=True,
+        start_new_session=own_session,
+    )
+    try:
+        deadline = time.monotonic() + 40
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                    break
+            except OSError:
+                assert server.poll() is None, "the server exited before it answered"
+                assert time.monotonic() < deadline, "server did not answer within 40 s"
+                time.sleep(0.3)
+        yield port, server
+    finally:
+        if server.poll() is None:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
 def children_of(pid: int) -> list[int]:
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -100,26 +140,7 @@ def test_loaddemo_warns_when_demo_accounts_would_be_refused(tmp_path: Path) -> N
 
 
 def test_serve_runs_web_and_worker_and_ctrl_c_stops_both(var_dir: Path) -> None:
-    port = free_port()
-    server = subprocess.Popen(
-        [str(HOTLINE), "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
-        env=environment(var_dir),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 40
-        while True:
-            try:
-                with urllib.request.urlopen(
-                    f"http://127.0.0.1:{port}/healthz", timeout=2
-                ) as response:
-                    assert response.status == 200
-                    break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                assert time.monotonic() < deadline, "server did not answer within 40 s"
-                time.sleep(0.3)
+    with serving("--workers", "1", env=environment(var_dir), capture=True) as (port, server):
         with urllib.request.urlopen(
             f"http://127.0.0.1:{port}/static/hotline/hotline.css", timeout=5
         ) as css:
@@ -132,9 +153,6 @@ def test_serve_runs_web_and_worker_and_ctrl_c_stops_both(var_dir: Path) -> None:
         assert len(children) == 2  # gunicorn master and the task worker
         server.send_signal(signal.SIGINT)
         output, _ = server.communicate(timeout=30)
-    finally:
-        if server.poll() is None:
-            server.kill()
     assert server.returncode == 0, output
     assert "Hotline stopped." in output
     for pid in children:

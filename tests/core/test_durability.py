@@ -10,14 +10,13 @@ import os
 import re
 import signal
 import sqlite3
-import subprocess
 import threading
 import time
 import urllib.request
 from http.cookiejar import CookieJar
 from pathlib import Path
 
-from tests.core.test_cli import HOTLINE, environment, free_port, run
+from tests.core.test_cli import environment, run, serving
 
 REFERENCE = re.compile(r"TN-[0-9A-Z]{4}-[0-9A-Z]{4}")
 
@@ -48,38 +47,22 @@ def reporter(base: str, number: int, stop: threading.Event, shown: list[tuple[st
 def test_every_reference_shown_survives_a_sigkill(tmp_path: Path) -> None:
     assert run("migrate", "-v0", var=tmp_path).returncode == 0
     assert run("loaddemo", var=tmp_path).returncode == 0
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [str(HOTLINE), "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--no-worker"],
-        env={**environment(tmp_path), "HOTLINE_LOG_LEVEL": "WARNING"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # its own process group: the kill reaches every process
-    )
+    env = {**environment(tmp_path), "HOTLINE_LOG_LEVEL": "WARNING"}
     shown: list[tuple[str, int]] = []
     stop = threading.Event()
-    try:
-        deadline = time.monotonic() + 40
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=2).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.3)
+    # A process group of its own: the kill reaches every process.
+    with serving("--workers", "2", "--no-worker", env=env, own_session=True) as (port, server):
+        base = f"http://127.0.0.1:{port}"
         threads = [threading.Thread(target=reporter, args=(base, n, stop, shown)) for n in range(8)]
-        for thread in threads:
-            thread.start()
-        time.sleep(3)
-        os.killpg(server.pid, signal.SIGKILL)  # no goodbye: master and workers at once
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=10)
-    finally:
-        stop.set()
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGKILL)
+        try:
+            for thread in threads:
+                thread.start()
+            time.sleep(3)
+            os.killpg(server.pid, signal.SIGKILL)  # no goodbye: master and workers at once
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(timeout=10)
         server.wait(timeout=10)
 
     print(f"{len(shown)} references shown before the kill")

@@ -12,29 +12,13 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
-import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
-from tests.core.test_cli import HOTLINE, environment, free_port, run
+from tests.core.test_cli import children_of, environment, run, serving
 
 BURST = 16
 TRIES = 5
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            found.append(int(entry))
-    return found
 
 
 def open_sockets(pid: int) -> int:
@@ -49,24 +33,10 @@ def test_a_burst_of_keep_alive_connections_is_shared_by_the_web_processes(
     tmp_path: Path,
 ) -> None:
     assert run("migrate", "-v0", var=tmp_path).returncode == 0
-    port = free_port()
-    server = subprocess.Popen(
-        [str(HOTLINE), "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--no-worker"],
-        env=environment(tmp_path),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5):
-                    break
-            except OSError:
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.3)
-        (arbiter,) = children(server.pid)  # gunicorn; the task worker is not started
-        processes = children(arbiter)
+    options = ("--workers", "2", "--no-worker")
+    with serving(*options, env=environment(tmp_path)) as (port, server):
+        (arbiter,) = children_of(server.pid)  # gunicorn; the task worker is not started
+        processes = children_of(arbiter)
         assert len(processes) == 2
         shares = []
         for _ in range(TRIES):
@@ -89,6 +59,3 @@ def test_a_burst_of_keep_alive_connections_is_shared_by_the_web_processes(
         # nearly all: before, 0 of 16 in half of the tries.
         assert min(min(share) for share in shares) >= 3, shares
         assert sum(share[0] for share in shares) >= BURST * TRIES // 4, shares
-    finally:
-        server.terminate()
-        server.wait(timeout=30)

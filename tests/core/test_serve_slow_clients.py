@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import re
 import socket
-import subprocess
 import threading
 import time
 import urllib.request
 from http.cookiejar import CookieJar
 from pathlib import Path
 
-from tests.core.test_cli import HOTLINE, environment, free_port, run
+from tests.core.test_cli import environment, run, serving
 
 SLOW_HEADERS = 200
 SLOW_BODIES = 40
@@ -49,24 +48,9 @@ def timed_get(url: str) -> float:
 def test_slow_clients_do_not_starve_the_server(tmp_path: Path) -> None:
     assert run("migrate", "-v0", var=tmp_path).returncode == 0
     assert run("loaddemo", var=tmp_path).returncode == 0
-    port = free_port()
-    server = subprocess.Popen(
-        [str(HOTLINE), "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--no-worker"],
-        env=environment(tmp_path),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     stop = threading.Event()
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 40
-        while True:
-            try:
-                timed_get(f"{base}/healthz")
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.3)
+    with serving("--workers", "1", "--no-worker", env=environment(tmp_path)) as (port, _):
+        base = f"http://127.0.0.1:{port}"
         slow = [
             threading.Thread(target=trickle, args=(port, stop, n < SLOW_BODIES), daemon=True)
             for n in range(SLOW_HEADERS + SLOW_BODIES)
@@ -92,10 +76,7 @@ def test_slow_clients_do_not_starve_the_server(tmp_path: Path) -> None:
             page = response.read().decode()
         assert re.search(r"TN-[0-9A-Z]{4}-[0-9A-Z]{4}", page), page[:500]
         assert time.monotonic() - start < 2.0
-    finally:
         stop.set()
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def read_all(conn: socket.socket) -> bytes:
@@ -108,22 +89,8 @@ def read_all(conn: socket.socket) -> bytes:
 def test_a_request_that_never_arrives_whole_is_answered_408(tmp_path: Path) -> None:
     assert run("migrate", "-v0", var=tmp_path).returncode == 0
     assert run("loaddemo", var=tmp_path).returncode == 0
-    port = free_port()
-    server = subprocess.Popen(
-        [str(HOTLINE), "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--no-worker"],
-        env={**environment(tmp_path), "HOTLINE_REQUEST_SECONDS": "2"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 40
-        while True:
-            try:
-                timed_get(f"http://127.0.0.1:{port}/healthz")
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.3)
+    env = {**environment(tmp_path), "HOTLINE_REQUEST_SECONDS": "2"}
+    with serving("--workers", "1", "--no-worker", env=env) as (port, _):
 
         def trickled(opening: bytes, drip: bytes) -> tuple[bytes, float]:
             with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
@@ -161,6 +128,3 @@ def test_a_request_that_never_arrives_whole_is_answered_408(tmp_path: Path) -> N
 
         # A request sent whole in good time is served as ever.
         assert timed_get(f"http://127.0.0.1:{port}/healthz") < 1.0
-    finally:
-        server.terminate()
-        server.wait(timeout=30)

@@ -26,7 +26,6 @@ import json
 import os
 import re
 import statistics
-import subprocess
 import time
 from collections import Counter
 from collections.abc import Coroutine, Iterator
@@ -42,7 +41,8 @@ import altcha
 import h11
 import pytest
 
-from tests.core.test_cli import HOTLINE, environment, free_port, run
+from tests.core.test_cli import environment, run
+from tests.core.test_cli import serving as serve
 
 # `database`: it hands HOTLINE_DATABASE_URL to the server it starts, so it runs on both.
 pytestmark = [pytest.mark.flood, pytest.mark.database]
@@ -314,26 +314,9 @@ def flood_database(var: Path) -> Iterator[dict[str, str]]:
 
 @contextmanager
 def serving(env: dict[str, str]) -> Iterator[int]:
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            *(str(HOTLINE), "serve", "--bind", f"127.0.0.1:{port}"),
-            *("--workers", str(WEB_PROCESSES)),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 40
-        while in_a_thread(answers(port)) is False:
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.3)
+    with serve(*("--workers", str(WEB_PROCESSES)), env=env) as (port, _):
         in_a_thread(warm_up(port))
         yield port
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 async def warm_up(port: int) -> None:
@@ -342,16 +325,6 @@ async def warm_up(port: int) -> None:
         conn = Connection(port)
         for target in ("/tn/en/report/", "/tn/en/report/challenge", "/healthz"):
             assert (await conn.request("GET", target, {})).status == 200
-        await conn.close()
-
-
-async def answers(port: int) -> bool:
-    conn = Connection(port)
-    try:
-        return (await conn.request("GET", "/healthz", {})).status == 200
-    except OSError:
-        return False
-    finally:
         await conn.close()
 
 
