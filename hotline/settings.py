@@ -465,6 +465,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("HOTLINE_LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's own console handler (on with DEBUG) would print every django.* line a
+        # second time, unformatted: they go to the root's handler only.
+        "django": {"handlers": [], "level": env_str("HOTLINE_LOG_LEVEL", "INFO")},
         "django.server": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
         # The flyer's font subsetting narrates every table it prunes.

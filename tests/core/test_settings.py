@@ -12,6 +12,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from hotline.core.env import env_bool, env_int, env_list, env_secret, parse_times_of_day
+from tests.core.test_cli import environment, run
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -143,3 +144,12 @@ def test_a_mail_server_needs_a_sender_and_one_kind_of_tls(tmp_path: Path) -> Non
     assert result.returncode == 2 and "exclude each other: set only one" in result.stderr
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", env={**production, **mail})
     assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_a_django_log_line_is_written_once_in_debug(tmp_path: Path) -> None:
+    # Django's own console handler (on with DEBUG) printed each django.* line a second time.
+    line = "import logging; logging.getLogger('django.tasks').warning('written once')"
+    done = run("shell", "-c", line, var=tmp_path, env=environment(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert (done.stdout + done.stderr).count("written once") == 1, done.stderr
+    assert "WARNING django.tasks written once" in done.stderr
