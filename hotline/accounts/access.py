@@ -10,8 +10,9 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
 
-from hotline.accounts.models import ASSESSING_ROLES, PortalRole, StaffUser
+from hotline.accounts.models import ASSESSING_ROLES, PortalRole, Role, StaffUser
 
 View = Callable[..., HttpResponse]
 
@@ -57,3 +58,13 @@ def assessable_portal_ids(user: StaffUser) -> list[int]:
         .values_list("portal_id", flat=True)
         .distinct()
     )
+
+
+def landing_url(user: StaffUser) -> str:
+    """A staff member's first page: the figures for someone who may only view figures (a
+    partner), else the analysts' queue."""
+    if not user.is_superuser:
+        roles = set(PortalRole.objects.filter(user=user).values_list("role", flat=True))
+        if roles and roles <= {Role.PARTNER_VIEWER}:
+            return resolve_url("figures:dashboard")
+    return resolve_url(settings.LOGIN_REDIRECT_URL)

@@ -22,7 +22,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hotline.accounts import actions
-from hotline.accounts.access import staff_user, verified_staff_required
+from hotline.accounts.access import landing_url, staff_user, verified_staff_required
 from hotline.accounts.forms import StaffSignInForm
 from hotline.accounts.models import StaffUser
 from hotline.accounts.sessions import ENDED
@@ -30,13 +30,13 @@ from hotline.accounts.throttle import client_throttled_until
 from hotline.core.ratelimit import client_key
 
 
-def _next_url(request: HttpRequest) -> str:
+def _next_url(request: HttpRequest, user: StaffUser | None = None) -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate
-    return resolve_url(settings.LOGIN_REDIRECT_URL)
+    return landing_url(user) if user is not None else resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
 def _held_back(until: datetime) -> str:
@@ -87,7 +87,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 otp_login(request, device)
                 method = "recovery_code" if form.is_recovery_code() else "authenticator"
                 actions.record_sign_in(user=user, method=method)
-                return HttpResponseRedirect(_next_url(request))
+                return HttpResponseRedirect(_next_url(request, user))
             reason = "password" if user is None else "otp"
             held_until = actions.record_failed_sign_in(
                 username=username, reason=reason, client_key=client

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 
 from hotline.accounts.access import (
     assessable_portal_ids,
+    landing_url,
     signed_in_staff,
     verified_staff_required,
 )
@@ -94,6 +95,8 @@ def _my_portals(analyst: StaffUser) -> dict[str, int]:
 def queue(request: HttpRequest) -> HttpResponse:
     analyst = signed_in_staff(request)
     portals = _my_portals(analyst)
+    if not portals and (landing := landing_url(analyst)) != request.path:
+        return HttpResponseRedirect(landing)  # a partner's page is the figures
     form = QueueFilterForm(request.GET, portals=portals)
     context: dict[str, Any] = {
         "analyst": analyst,

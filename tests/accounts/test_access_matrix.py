@@ -85,7 +85,8 @@ def row(route: str, method: str, *cells: Cell) -> Row:
 PAGES = [
     row("staff/login/", "GET",                           200,  200,   200,   200,   200,    200),
     row("staff/logout/", "POST",                         302,  302,   302,   302,   302,    302),
-    row("staff/", "GET",                                 NO,   200,   200,   NO,    SEES,   200),
+    # A partner's page is the figures: the queue sends them there.
+    row("staff/", "GET",                                 NO,   200,   302,   NO,    SEES,   200),
     row("staff/cases/<int:case_id>/", "GET",             NO,   NO,    NO,    NO,    SEES,   NO),
     row("staff/cases/<int:case_id>/claim/", "POST",      NO,   NO,    NO,    NO,    SEES,   NO),
     row("staff/cases/<int:case_id>/release/", "POST",    NO,   NO,    NO,    NO,    SEES,   NO),

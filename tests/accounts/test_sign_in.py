@@ -26,6 +26,27 @@ def test_password_and_current_code_sign_in(client: Client, alice: Analyst) -> No
     ).exists()
 
 
+def test_signing_in_leads_a_partner_to_the_figures_and_an_analyst_to_the_queue(
+    client: Client, alice: Analyst, tn: Portal
+) -> None:
+    response = client.post(
+        "/staff/login/",
+        {"username": "alice", "password": PASSWORD, "otp_token": alice.code()},
+    )
+    assert response["Location"] == "/staff/"
+    client.post("/staff/logout/")
+    partner = create_staff_user(username="partner", password=PASSWORD)
+    grant_portal_roles(user=partner, portal_codes=["tn"], role=Role.PARTNER_VIEWER)
+    device = add_totp_device(user=partner)
+    response = client.post(
+        "/staff/login/",
+        {"username": "partner", "password": PASSWORD, "otp_token": Analyst(partner, device).code()},
+    )
+    assert response["Location"] == "/staff/figures/"
+    # The queue, where a sign-in from /staff/ would lead, is not a partner's page either.
+    assert client.get("/staff/")["Location"] == "/staff/figures/"
+
+
 def test_wrong_code_is_refused_with_one_vague_message(client: Client, alice: Analyst) -> None:
     wrong = "000000" if alice.code() != "000000" else "111111"
     response = client.post(
