@@ -60,13 +60,13 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
     context.close()
 
 
-def sign_in(page: Page, base: str, analyst: Analyst) -> None:
+def sign_in(page: Page, base: str, analyst: Analyst, lands_on: str = "Assessment queue") -> None:
     page.goto(f"{base}/staff/")
     page.get_by_label("Username").fill(analyst.user.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_label("Authenticator code").fill(analyst.code())
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Assessment queue")
+    expect(page.get_by_role("heading", level=1)).to_have_text(lands_on)
 
 
 def choose_language(page: Page, name: str) -> None:
