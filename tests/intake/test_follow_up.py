@@ -66,6 +66,19 @@ def test_a_receipt_code_is_shown_once_and_kept_only_as_a_slow_hash(
     assert again.status_code == 302  # shown once: the cookie that brought it is gone
 
 
+def test_without_a_receipt_code_the_thanks_page_does_not_promise_a_status_check(
+    client: Client, tn: Portal
+) -> None:
+    page = report(client, follow_up="none")
+    assert 'data-testid="receipt-code"' not in page
+    assert "it names your report if you contact us about it" in page
+    assert "also needs a receipt code, which the form offers when you report" in page
+    # In the reporter's language, too.
+    client.post("/tn/fr/report/", {"urls": "http://two.example/a", "follow_up": "none"})
+    page = client.get("/tn/fr/report/thanks/").content.decode()
+    assert "il faut aussi un code de reçu" in page
+
+
 def test_the_status_follows_the_cases_of_the_report(client: Client, tn: Portal) -> None:
     reference, receipt = codes(report(client, follow_up="receipt"))
     status, page = check(client, reference, receipt)
