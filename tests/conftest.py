@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import altcha
@@ -17,6 +18,7 @@ from django.core.cache import cache
 from django.core.servers.basehttp import ThreadedWSGIServer
 from django.test import Client
 from django.test.testcases import LiveServerThread
+from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -239,3 +241,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         import shutil
 
         shutil.rmtree(settings.HOTLINE_HASHLIST_INDEX_PATH.parent, ignore_errors=True)
+
+
+@pytest.fixture
+def daytime(monkeypatch: pytest.MonkeyPatch) -> datetime:
+    """Django's clock moved to 12:00 UTC today, still running: a test that counts an hour or
+    two back from "now" as today stays within one day at whatever hour the suite runs (run
+    just after midnight, "65 minutes ago" was yesterday)."""
+    real_now = timezone.now
+    started = real_now()
+    noon = started.replace(hour=12, minute=0, second=0, microsecond=0)
+    monkeypatch.setattr(timezone, "now", lambda: noon + (real_now() - started))
+    return noon

@@ -60,11 +60,17 @@ def assessable_portal_ids(user: StaffUser) -> list[int]:
     )
 
 
+def only_views_figures(user: StaffUser) -> bool:
+    """Whether `user` may do nothing but view figures (a partner viewer on every portal they
+    hold a role on): their pages are the figures, not the analysts' work."""
+    if user.is_superuser:
+        return False
+    roles = set(PortalRole.objects.filter(user=user).values_list("role", flat=True))
+    return bool(roles) and roles <= {Role.PARTNER_VIEWER}
+
+
 def landing_url(user: StaffUser) -> str:
-    """A staff member's first page: the figures for someone who may only view figures (a
-    partner), else the analysts' queue."""
-    if not user.is_superuser:
-        roles = set(PortalRole.objects.filter(user=user).values_list("role", flat=True))
-        if roles and roles <= {Role.PARTNER_VIEWER}:
-            return resolve_url("figures:dashboard")
+    """A staff member's first page: the figures for a partner, else the analysts' queue."""
+    if only_views_figures(user):
+        return resolve_url("figures:dashboard")
     return resolve_url(settings.LOGIN_REDIRECT_URL)

@@ -34,6 +34,8 @@ def test_signing_in_leads_a_partner_to_the_figures_and_an_analyst_to_the_queue(
         {"username": "alice", "password": PASSWORD, "otp_token": alice.code()},
     )
     assert response["Location"] == "/staff/"
+    menu = client.get("/staff/").content.decode().split('class="staff-nav"')[1].split("</nav>")[0]
+    assert "Queue" in menu and "Takedown" in menu and "Welfare" in menu
     client.post("/staff/logout/")
     partner = create_staff_user(username="partner", password=PASSWORD)
     grant_portal_roles(user=partner, portal_codes=["tn"], role=Role.PARTNER_VIEWER)
@@ -43,8 +45,13 @@ def test_signing_in_leads_a_partner_to_the_figures_and_an_analyst_to_the_queue(
         {"username": "partner", "password": PASSWORD, "otp_token": Analyst(partner, device).code()},
     )
     assert response["Location"] == "/staff/figures/"
-    # The queue, where a sign-in from /staff/ would lead, is not a partner's page either.
+    # The queue, where a sign-in from /staff/ would lead, is not a partner's page either,
+    # and the menu offers none of the analysts' pages.
     assert client.get("/staff/")["Location"] == "/staff/figures/"
+    menu = client.get("/staff/figures/").content.decode().split('class="staff-nav"')[1]
+    menu = menu.split("</nav>")[0]
+    assert "/staff/figures/" in menu
+    assert "Queue" not in menu and "Takedown" not in menu and "Welfare" not in menu
 
 
 def test_wrong_code_is_refused_with_one_vague_message(client: Client, alice: Analyst) -> None:

@@ -30,6 +30,9 @@ from tests.assessment.test_queue import outcome, report
 from tests.conftest import Analyst, make_analyst, sign_in
 from tests.core.test_settings import run_manage
 
+# "Today" in these tests is the exposure day, counted back from now: a clock at noon.
+pytestmark = pytest.mark.usefixtures("daytime")
+
 T = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)  # a Monday morning, UTC
 
 

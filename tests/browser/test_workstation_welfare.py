@@ -31,7 +31,12 @@ from tests.assessment.test_welfare import visible_for
 from tests.browser.test_public_pages import axe_violations
 from tests.conftest import Analyst, make_analyst, run_worker
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# "Today" in these tests is the exposure day, counted back from now: a clock at noon.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("daytime"),
+]
 
 STATIC = Path(__file__).resolve().parents[2] / "hotline" / "static" / "hotline"
 
