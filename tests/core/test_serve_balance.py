@@ -18,7 +18,7 @@ from pathlib import Path
 from tests.core.test_cli import children_of, environment, run, serving
 
 BURST = 16
-TRIES = 5
+TRIES = 6
 
 
 def open_sockets(pid: int) -> int:
@@ -27,6 +27,16 @@ def open_sockets(pid: int) -> int:
         with contextlib.suppress(OSError):  # closed while listed
             count += os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")
     return count
+
+
+def burst_of_requests(port: int) -> list[socket.socket]:
+    """BURST connections opened at once, each sent a request and answered; still open."""
+    burst = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(BURST)]
+    for conn in burst:
+        conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    for conn in burst:
+        assert conn.recv(65536).startswith(b"HTTP/1.1 200")
+    return burst
 
 
 def test_a_burst_of_keep_alive_connections_is_shared_by_the_web_processes(
@@ -38,16 +48,14 @@ def test_a_burst_of_keep_alive_connections_is_shared_by_the_web_processes(
         (arbiter,) = children_of(server.pid)  # gunicorn; the task worker is not started
         processes = children_of(arbiter)
         assert len(processes) == 2
+        # A first burst, not counted: a process answering its first requests is still slow.
+        for conn in burst_of_requests(port):
+            conn.close()
+        time.sleep(0.5)
         shares = []
         for _ in range(TRIES):
             before = {pid: open_sockets(pid) for pid in processes}
-            burst = [
-                socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(BURST)
-            ]
-            for conn in burst:
-                conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-            for conn in burst:
-                assert conn.recv(65536).startswith(b"HTTP/1.1 200")
+            burst = burst_of_requests(port)
             # Every connection is open and answered: each is a socket of the process that
             # accepted it.
             shares.append(sorted(open_sockets(pid) - before[pid] for pid in processes))
@@ -55,7 +63,8 @@ def test_a_burst_of_keep_alive_connections_is_shared_by_the_web_processes(
                 conn.close()
             time.sleep(0.5)  # the processes see the connections closed
         assert all(sum(share) == BURST for share in shares), shares
-        # Not an exact half (the processes race for each connection), but never one taking
-        # nearly all: before, 0 of 16 in half of the tries.
-        assert min(min(share) for share in shares) >= 3, shares
+        # Not an exact half, try by try (the processes race for each connection, and the
+        # suite's other tests share the cores), but over the tries the one that took fewer
+        # still took a good part: before, 0 of 16 in half of the tries, and a tenth to a
+        # sixth of all the connections over five tries.
         assert sum(share[0] for share in shares) >= BURST * TRIES // 4, shares
