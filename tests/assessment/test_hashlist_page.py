@@ -421,7 +421,12 @@ def test_the_list_counts_active_hashes_per_kind_and_says_the_version(
     senior_client: Client, listed: None
 ) -> None:
     text = page_text(senior_client.get(LIST))
-    assert "Version 3: 4 hashes on the list (PDQ 1, MD5 1, SHA-1 1, SHA-256 1)." in text
+    # Each kind and its count isolated (<bdi>): on a right-to-left page the Latin names and
+    # digits would otherwise run together with the parentheses and commas around them.
+    assert (
+        "Version 3: 4 hashes on the list (<bdi>PDQ 1</bdi>, <bdi>MD5 1</bdi>, "
+        "<bdi>SHA-1 1</bdi>, <bdi>SHA-256 1</bdi>)." in text
+    )
     # The source case of a confirmed case's entry is linked.
     assert 'href="/staff/cases/4242/"' in text
 
