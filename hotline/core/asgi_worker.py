@@ -9,6 +9,8 @@ only complete requests (hotline/asgi.py, core/wsgi_bridge.py), which a few threa
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 from typing import Any
 
 from uvicorn_worker import UvicornWorker
@@ -30,6 +32,15 @@ class HotlineWorker(UvicornWorker):
         "limit_concurrency": 4000,
         "timeout_graceful_shutdown": 10,
     }
+
+    def init_process(self) -> None:
+        # A session of its own, so that where Linux schedules sessions as groups (autogroup)
+        # each web process gets a share of the CPU as each PostgreSQL backend does, instead
+        # of all web processes sharing one (docs/benchmarks.md). The arbiter still signals it
+        # by its process id, and it still stops when the arbiter goes.
+        with contextlib.suppress(OSError):
+            os.setsid()
+        super().init_process()
 
 
 class OneAcceptLoop(asyncio.SelectorEventLoop):

@@ -1,10 +1,14 @@
-"""`hotline serve`'s web processes share a burst of new connections.
+"""`hotline serve`'s web processes share the connections and the CPU.
 
 A proxy or a load balancer opens a handful of keep-alive connections and sends everything
 through them. gunicorn's processes share one listening socket; when each accepted every
 connection waiting at once, the first awake took the whole burst (16 of 16 in half of the
 tries) and the other process idled for as long as the connections lived. Each process now
 takes one connection at a time (core/asgi_worker.py, OneAcceptLoop).
+
+Where Linux schedules sessions as groups (autogroup), the CPU is shared between sessions
+first: each web process has a session of its own, as each PostgreSQL backend does, so two web
+processes get two shares, not one between them.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ import contextlib
 import os
 import socket
 import time
-from pathlib import Path
+from collections.abc import Iterator
+
+import pytest
 
 from tests.core.test_cli import children_of, environment, run, serving
 
@@ -39,32 +45,48 @@ def burst_of_requests(port: int) -> list[socket.socket]:
     return burst
 
 
-def test_a_burst_of_keep_alive_connections_is_shared_by_the_web_processes(
-    tmp_path: Path,
-) -> None:
-    assert run("migrate", "-v0", var=tmp_path).returncode == 0
+@pytest.fixture(scope="module")
+def web_processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, int, list[int]]]:
+    """`hotline serve` with two web processes: (port, gunicorn's pid, the web processes)."""
+    var = tmp_path_factory.mktemp("var")
+    assert run("migrate", "-v0", var=var).returncode == 0
     options = ("--workers", "2", "--no-worker")
-    with serving(*options, env=environment(tmp_path)) as (port, server):
+    with serving(*options, env=environment(var)) as (port, server):
         (arbiter,) = children_of(server.pid)  # gunicorn; the task worker is not started
         processes = children_of(arbiter)
         assert len(processes) == 2
-        # A first burst, not counted: a process answering its first requests is still slow.
-        for conn in burst_of_requests(port):
+        yield port, arbiter, processes
+
+
+def test_each_web_process_has_a_session_of_its_own(
+    web_processes: tuple[int, int, list[int]],
+) -> None:
+    _, arbiter, processes = web_processes
+    sessions = {os.getsid(pid) for pid in processes}
+    assert len(sessions) == 2 and os.getsid(arbiter) not in sessions
+
+
+def test_a_burst_of_keep_alive_connections_is_shared_by_the_web_processes(
+    web_processes: tuple[int, int, list[int]],
+) -> None:
+    port, _, processes = web_processes
+    # A first burst, not counted: a process answering its first requests is still slow.
+    for conn in burst_of_requests(port):
+        conn.close()
+    time.sleep(0.5)
+    shares = []
+    for _ in range(TRIES):
+        before = {pid: open_sockets(pid) for pid in processes}
+        burst = burst_of_requests(port)
+        # Every connection is open and answered: each is a socket of the process that
+        # accepted it.
+        shares.append(sorted(open_sockets(pid) - before[pid] for pid in processes))
+        for conn in burst:
             conn.close()
-        time.sleep(0.5)
-        shares = []
-        for _ in range(TRIES):
-            before = {pid: open_sockets(pid) for pid in processes}
-            burst = burst_of_requests(port)
-            # Every connection is open and answered: each is a socket of the process that
-            # accepted it.
-            shares.append(sorted(open_sockets(pid) - before[pid] for pid in processes))
-            for conn in burst:
-                conn.close()
-            time.sleep(0.5)  # the processes see the connections closed
-        assert all(sum(share) == BURST for share in shares), shares
-        # Not an exact half, try by try (the processes race for each connection, and the
-        # suite's other tests share the cores), but over the tries the one that took fewer
-        # still took a good part: before, 0 of 16 in half of the tries, and a tenth to a
-        # sixth of all the connections over five tries.
-        assert sum(share[0] for share in shares) >= BURST * TRIES // 4, shares
+        time.sleep(0.5)  # the processes see the connections closed
+    assert all(sum(share) == BURST for share in shares), shares
+    # Not an exact half, try by try (the processes race for each connection, and the
+    # suite's other tests share the cores), but over the tries the one that took fewer
+    # still took a good part: before, 0 of 16 in half of the tries, and a tenth to a
+    # sixth of all the connections over five tries.
+    assert sum(share[0] for share in shares) >= BURST * TRIES // 4, shares

@@ -1,11 +1,15 @@
 """`hotline serve` runs its task worker at a lower CPU priority than the web server beside it:
-attaching reports and sealing the audit log can wait a moment, a person at the form cannot."""
+attaching reports and sealing the audit log can wait a moment, a person at the form cannot.
+
+The worker has a session of its own; where Linux schedules sessions as groups (autogroup),
+the session's niceness is what counts against the web processes, so it is set too."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -38,3 +42,17 @@ def test_the_niceness_defaults_to_10_and_is_checked() -> None:
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"},
     )
     assert refused.returncode != 0 and "invalid choice" in refused.stderr
+
+
+@pytest.mark.skipif(
+    not Path("/proc/self/autogroup").exists(), reason="no autogroup scheduling on this system"
+)
+def test_the_worker_session_is_as_nice_as_the_worker(tmp_path: Path) -> None:
+    seen = tmp_path / "autogroup"
+    copy = "import shutil, sys; shutil.copy('/proc/self/autogroup', sys.argv[1])"
+    assert _start([sys.executable, "-c", copy, str(seen)], niceness=10).wait(timeout=30) == 0
+
+    # "/autogroup-123 nice 10": a group of its own (not this one), at the worker's niceness.
+    group, _, niceness = seen.read_text().split()
+    assert niceness == "10"
+    assert group != Path("/proc/self/autogroup").read_text().split()[0]

@@ -32,11 +32,30 @@ def _stop_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+def set_session_niceness(niceness: int) -> None:
+    """Give this process's session the niceness too, where Linux schedules sessions as groups.
+
+    With autogroup scheduling (Linux's default on desktops and many servers), the CPU is
+    shared fairly between sessions first, and a process's own niceness counts only against
+    the processes of its session. The worker has a session of its own (`_start`), so its
+    niceness alone changed nothing: under a flood of reports it took half the two cores of
+    the benchmark machine from the web processes (docs/benchmarks.md). Where there is no
+    autogroup (another OS, a kernel without it, or a systemd unit's cgroup instead), there is
+    nothing to set, and the CPU weight is the service manager's to give.
+    """
+    try:
+        with open("/proc/self/autogroup", "w") as autogroup:
+            autogroup.write(str(niceness))
+    except OSError:
+        pass
+
+
 def _start(argv: list[str], *, niceness: int = 0) -> subprocess.Popen[bytes]:
     def prepare() -> None:
         _stop_with_parent()
         if niceness:
             os.nice(niceness)
+            set_session_niceness(niceness)
 
     # Own session: a terminal's Ctrl-C reaches only `hotline serve`, which then stops each child
     # once, gracefully (a second signal would make the task worker abandon its task).
