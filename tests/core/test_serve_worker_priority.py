@@ -29,10 +29,10 @@ def test_the_worker_is_started_nicer_than_the_web_server() -> None:
     assert child_niceness(0) == 0
 
 
-def test_the_niceness_defaults_to_10_and_is_checked() -> None:
+def test_the_niceness_defaults_to_19_and_is_checked() -> None:
     parser = Command().create_parser("hotline", "serve")
 
-    assert parser.parse_args([]).worker_nice == 10
+    assert parser.parse_args([]).worker_nice == 19
     assert parser.parse_args(["--worker-nice", "0"]).worker_nice == 0
     refused = subprocess.run(
         [sys.executable, "-m", "hotline.cli", "serve", "--worker-nice", "25"],

@@ -38,8 +38,8 @@ def set_session_niceness(niceness: int) -> None:
     With autogroup scheduling (Linux's default on desktops and many servers), the CPU is
     shared fairly between sessions first, and a process's own niceness counts only against
     the processes of its session. The worker has a session of its own (`_start`), so its
-    niceness alone changed nothing: under a flood of reports it took half the two cores of
-    the benchmark machine from the web processes (docs/benchmarks.md). Where there is no
+    niceness alone changed nothing: under a flood of reports it took a quarter of the
+    benchmark machine's two cores from the web processes (docs/benchmarks.md). Where there is no
     autogroup (another OS, a kernel without it, or a systemd unit's cgroup instead), there is
     nothing to set, and the CPU weight is the service manager's to give.
     """
@@ -80,9 +80,9 @@ class Command(BaseCommand):
             "--worker-nice",
             type=int,
             choices=range(20),
-            default=env_int("HOTLINE_WORKER_NICENESS", 10),
+            default=env_int("HOTLINE_WORKER_NICENESS", 19),
             metavar="0-19",
-            help="the worker's niceness beside the web server (default 10; 0: equal)",
+            help="the worker's niceness beside the web server (default 19; 0: equal)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
