@@ -16,7 +16,7 @@ import urllib.request
 from http.cookiejar import CookieJar
 from pathlib import Path
 
-from tests.core.test_cli import environment, run, serving
+from tests.core.test_cli import children_of, environment, run, serving
 
 REFERENCE = re.compile(r"TN-[0-9A-Z]{4}-[0-9A-Z]{4}")
 
@@ -50,15 +50,21 @@ def test_every_reference_shown_survives_a_sigkill(tmp_path: Path) -> None:
     env = {**environment(tmp_path), "HOTLINE_LOG_LEVEL": "WARNING"}
     shown: list[tuple[str, int]] = []
     stop = threading.Event()
-    # A process group of its own: the kill reaches every process.
-    with serving("--workers", "2", "--no-worker", env=env, own_session=True) as (port, server):
+    with serving("--workers", "2", "--no-worker", env=env) as (port, server):
         base = f"http://127.0.0.1:{port}"
+        # `serve`, gunicorn and its web processes: each child has a session of its own (so
+        # a process group would not reach them), and each is killed here itself.
+        processes = descendants(server.pid)
+        assert len(processes) == 4, processes
         threads = [threading.Thread(target=reporter, args=(base, n, stop, shown)) for n in range(8)]
         try:
             for thread in threads:
                 thread.start()
             time.sleep(3)
-            os.killpg(server.pid, signal.SIGKILL)  # no goodbye: master and workers at once
+            # No goodbye: the web processes first, then their parents, so none is told to
+            # finish what it is doing (a parent's death would send its children SIGTERM).
+            for pid in reversed(processes):
+                os.kill(pid, signal.SIGKILL)
         finally:
             stop.set()
             for thread in threads:
@@ -77,3 +83,11 @@ def test_every_reference_shown_survives_a_sigkill(tmp_path: Path) -> None:
             assert row[0] == items, f"{reference} was shown but is not whole in the database"
     verified = run("audit", "verify", var=tmp_path)
     assert verified.returncode == 0 and "Audit chain intact" in verified.stdout, verified.stderr
+
+
+def descendants(pid: int) -> list[int]:
+    """`pid` and every process below it."""
+    found = [pid]
+    for child in children_of(pid):
+        found += descendants(child)
+    return found
