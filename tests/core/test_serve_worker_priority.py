@@ -55,4 +55,7 @@ def test_the_worker_session_is_as_nice_as_the_worker(tmp_path: Path) -> None:
     # "/autogroup-123 nice 10": a group of its own (not this one), at the worker's niceness.
     group, _, niceness = seen.read_text().split()
     assert niceness == "10"
-    assert group != Path("/proc/self/autogroup").read_text().split()[0]
+    # A process that never changed session since boot (as under some CI runners) is in the
+    # kernel's default group, which the file shows as empty.
+    ours = Path("/proc/self/autogroup").read_text().split()
+    assert group != (ours[0] if ours else "")
