@@ -61,8 +61,13 @@ lint: $(VENV)/.dev
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy hotline tests bench
 
+# The tests run in several processes (pytest-xdist), whole files to a process: one and a half
+# per core, as a test spends about half its time waiting on a server or a subprocess. Those
+# marked `alone` (they measure time or load) wait until nothing else runs (tests/turns.py).
+# PYTEST_PROCESSES=0 runs them all in this one process.
+PYTEST_PROCESSES ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n + (n + 1) / 2 )))
 pytest: $(VENV)/.dev catalogues test-tools
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
 
 test: lint typecheck pytest
 

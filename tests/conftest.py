@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import altcha
+import hypothesis
 import pytest
 from django.core.cache import cache
 from django.core.servers.basehttp import ThreadedWSGIServer
@@ -22,9 +24,11 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from pytest_django.plugin import blocking_manager_key
 
 from hotline.accounts.actions import add_totp_device, create_staff_user, grant_portal_roles
 from hotline.accounts.models import Role, StaffUser
+from hotline.audit.models import ChainHead
 from hotline.cases.actions import move_case
 from hotline.cases.models import Case, CaseStatus
 from hotline.core.classification import OutcomeKind
@@ -43,10 +47,16 @@ from hotline.urllist.lookup import reset_index
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication
 
-# The test world's servers that many test modules use, as fixtures (tests/world/).
-pytest_plugins = ["tests.world.smtp"]
+# The test world's servers that many test modules use, as fixtures (tests/world/), and the
+# turns that keep tests marked `alone` from sharing the cores (tests/turns.py).
+pytest_plugins = ["tests.world.smtp", "tests.turns"]
 
 PASSWORD = "correct horse battery staple"
+
+# Tests check behaviour; speed is measured in bench/. Hypothesis's default deadline (200 ms an
+# example) would fail a test whose example ran while the other test processes had the cores.
+hypothesis.settings.register_profile("hotline", deadline=None)
+hypothesis.settings.load_profile("hotline")
 
 
 class _LiveServer(ThreadedWSGIServer):
@@ -148,6 +158,36 @@ def fresh_cache() -> None:
     reset_index()
     # Nor the PDQ index of a hash list whose versions were rolled back (its file included).
     forget_index(delete_file=True)
+
+
+_COMMITTED = pytest.StashKey[bool]()
+
+
+def commits(item: pytest.Item) -> bool:
+    """Whether a test's writes are committed, so pytest-django empties every table after it."""
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        return True
+    return bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    result = yield
+    item.stash[_COMMITTED] = commits(item)  # reached only when the database was set up
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    # After a test that commits, pytest-django empties the tables, the rows that `migrate`
+    # writes included: the audit chain's head goes back, so that the tests after it, in
+    # whatever order (xdist sends whole files to each process), find the database as migrated.
+    result = yield
+    if item.stash.get(_COMMITTED, False):
+        with item.config.stash[blocking_manager_key].unblock():
+            ChainHead.objects.get_or_create(pk=1)
+    return result
 
 
 @pytest.fixture

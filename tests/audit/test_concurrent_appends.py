@@ -68,6 +68,7 @@ def test_parallel_appends_while_the_sequencer_seals_keep_the_chain_whole() -> No
     assert report.events_checked == WRITERS * EVENTS_EACH
 
 
+@pytest.mark.alone  # timed: "not held up" is under a second
 def test_an_open_transaction_with_an_event_does_not_hold_up_other_writers() -> None:
     # Before the sequencer, every append locked the chain head until its transaction ended:
     # one slow action stalled every write in the system.

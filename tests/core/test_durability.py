@@ -60,7 +60,11 @@ def test_every_reference_shown_survives_a_sigkill(tmp_path: Path) -> None:
         try:
             for thread in threads:
                 thread.start()
-            time.sleep(3)
+            # Kill once enough references were shown to test anything, however busy the
+            # machine (a fixed wait saw only 7 when the suite ran on both cores at once).
+            deadline = time.monotonic() + 60
+            while len(shown) < 30 and time.monotonic() < deadline:
+                time.sleep(0.1)
             # No goodbye: the web processes first, then their parents, so none is told to
             # finish what it is doing (a parent's death would send its children SIGTERM).
             for pid in reversed(processes):

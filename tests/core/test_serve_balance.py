@@ -23,6 +23,9 @@ import pytest
 
 from tests.core.test_cli import children_of, environment, run, serving
 
+# The share of connections each web process takes is counted: no other test loads the cores.
+pytestmark = pytest.mark.alone
+
 BURST = 16
 TRIES = 6
 

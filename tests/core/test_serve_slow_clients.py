@@ -15,7 +15,21 @@ import urllib.request
 from http.cookiejar import CookieJar
 from pathlib import Path
 
+import pytest
+
 from tests.core.test_cli import environment, run, serving
+
+pytestmark = pytest.mark.alone  # answers "well under a second" are measured
+
+
+@pytest.fixture(scope="module")
+def demo_var(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated site with the demo portals, for each test's server in turn."""
+    var = tmp_path_factory.mktemp("var")
+    assert run("migrate", "-v0", var=var).returncode == 0
+    assert run("loaddemo", var=var).returncode == 0
+    return var
+
 
 SLOW_HEADERS = 200
 SLOW_BODIES = 40
@@ -45,11 +59,9 @@ def timed_get(url: str) -> float:
     return time.monotonic() - start
 
 
-def test_slow_clients_do_not_starve_the_server(tmp_path: Path) -> None:
-    assert run("migrate", "-v0", var=tmp_path).returncode == 0
-    assert run("loaddemo", var=tmp_path).returncode == 0
+def test_slow_clients_do_not_starve_the_server(demo_var: Path) -> None:
     stop = threading.Event()
-    with serving("--workers", "1", "--no-worker", env=environment(tmp_path)) as (port, _):
+    with serving("--workers", "1", "--no-worker", env=environment(demo_var)) as (port, _):
         base = f"http://127.0.0.1:{port}"
         slow = [
             threading.Thread(target=trickle, args=(port, stop, n < SLOW_BODIES), daemon=True)
@@ -86,10 +98,8 @@ def read_all(conn: socket.socket) -> bytes:
     return received
 
 
-def test_a_request_that_never_arrives_whole_is_answered_408(tmp_path: Path) -> None:
-    assert run("migrate", "-v0", var=tmp_path).returncode == 0
-    assert run("loaddemo", var=tmp_path).returncode == 0
-    env = {**environment(tmp_path), "HOTLINE_REQUEST_SECONDS": "2"}
+def test_a_request_that_never_arrives_whole_is_answered_408(demo_var: Path) -> None:
+    env = {**environment(demo_var), "HOTLINE_REQUEST_SECONDS": "2"}
     with serving("--workers", "1", "--no-worker", env=env) as (port, _):
 
         def trickled(opening: bytes, drip: bytes) -> tuple[bytes, float]:

@@ -17,7 +17,7 @@ from hotline.hashlist.matching import pdq_matches
 from hotline.hashlist.models import HashSource
 from tests.world.pdq import random_codes
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.alone]  # "within a second"
 
 
 def hexes(codes: np.ndarray) -> list[str]:

@@ -151,6 +151,7 @@ def test_ten_thousand_hashes_are_answered_and_more_are_refused(
     assert empty.status_code == 400 and empty.json()["error"] == "empty"
 
 
+@pytest.mark.alone  # "within a second"
 def test_a_removed_entry_no_longer_matches(client: Client, platform: MemberKey) -> None:
     (value,) = hexes(random_codes(np.random.default_rng(11), 1))
     (entry,) = add(("pdq", value)).added

@@ -45,7 +45,7 @@ from tests.core.test_cli import environment, run
 from tests.core.test_cli import serving as serve
 
 # `database`: it hands HOTLINE_DATABASE_URL to the server it starts, so it runs on both.
-pytestmark = [pytest.mark.flood, pytest.mark.database]
+pytestmark = [pytest.mark.flood, pytest.mark.database, pytest.mark.alone]
 
 JUNK = 10_000
 SEND_WITHIN = 55.0  # seconds: the junk is spread evenly over this, inside the minute
