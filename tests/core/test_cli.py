@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -71,33 +72,40 @@ def serving(
     (stdout and stderr) is kept for `communicate()`; `own_session`: a process group of its own.
     """
     port = free_port()
-    server = subprocess.Popen(
-        [str(HOTLINE), "serve", "--bind", f"127.0.0.1:{port}", *options],
-        env=env,
-        stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
-        stderr=subprocess.STDOUT if capture else subprocess.DEVNULL,
-        text=True,
-        start_new_session=own_session,
-    )
-    try:
-        deadline = time.monotonic() + 40
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                    break
-            except OSError:
-                assert server.poll() is None, "the server exited before it answered"
-                assert time.monotonic() < deadline, "server did not answer within 40 s"
-                time.sleep(0.3)
-        yield port, server
-    finally:
-        if server.poll() is None:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+    # Uncaptured output goes to a file, to be shown if the server never answers.
+    with tempfile.TemporaryFile("w+") as log:
+        server = subprocess.Popen(
+            [str(HOTLINE), "serve", "--bind", f"127.0.0.1:{port}", *options],
+            env=env,
+            stdout=subprocess.PIPE if capture else log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=own_session,
+        )
+
+        def said() -> str:
+            log.seek(0)
+            return "" if capture else "; it said:\n" + log.read()[-3000:]
+
+        try:
+            deadline = time.monotonic() + 40
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                        break
+                except OSError:
+                    assert server.poll() is None, "the server exited before it answered" + said()
+                    assert time.monotonic() < deadline, "no answer within 40 s" + said()
+                    time.sleep(0.3)
+            yield port, server
+        finally:
+            if server.poll() is None:
+                server.terminate()
+                try:
+                    server.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    server.kill()
+                    server.wait()
 
 
 def children_of(pid: int) -> list[int]:

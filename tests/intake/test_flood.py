@@ -267,10 +267,11 @@ def in_a_thread[T](coroutine: Coroutine[Any, Any, T]) -> T:
         return thread.submit(asyncio.run, coroutine).result()
 
 
-@contextmanager
-def flood_database(var: Path) -> Iterator[dict[str, str]]:
+@pytest.fixture
+def flood_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     """The server's environment, as in production but on plain HTTP on loopback: a fresh
-    database, migrated, with the demo portals."""
+    database, migrated, with the demo portals (made before the test's turn to run alone)."""
+    var = tmp_path
     env = {
         **environment(var),
         "HOTLINE_DEBUG": "0",
@@ -348,20 +349,21 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def test_a_flood_of_junk_neither_keeps_out_nor_buries_a_real_report(tmp_path: Path) -> None:
+def test_a_flood_of_junk_neither_keeps_out_nor_buries_a_real_report(
+    tmp_path: Path, flood_env: dict[str, str]
+) -> None:
     from hotline.intake.pow import BASE_MAX_NUMBER, FLOOD_STEPS
 
-    began = time.monotonic()
-    with flood_database(tmp_path) as env:
-        with serving(env) as port:
-            ready = time.monotonic() - began
-            flood = Flood(port)
-            in_a_thread(flood.run())
-        # The worker ran beside the web processes; one more round attaches what the flood's
-        # last second filed, as it would a second later.
-        assert run("worker", "--batch", var=tmp_path, env=env).returncode == 0
-        stored = run("shell", "-v0", "-c", STORED, var=tmp_path, env=env)
-        assert stored.returncode == 0, stored.stderr
+    began, env = time.monotonic(), flood_env
+    with serving(env) as port:
+        ready = time.monotonic() - began
+        flood = Flood(port)
+        in_a_thread(flood.run())
+    # The worker ran beside the web processes; one more round attaches what the flood's
+    # last second filed, as it would a second later.
+    assert run("worker", "--batch", var=tmp_path, env=env).returncode == 0
+    stored = run("shell", "-v0", "-c", STORED, var=tmp_path, env=env)
+    assert stored.returncode == 0, stored.stderr
     kept = json.loads(stored.stdout)
     real_urls = set(flood.real.values())
     queue: list[str] = kept["queue"]
