@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 
 from django.test import Client
 
@@ -246,13 +247,17 @@ def test_openapi_document_describes_the_feeds(client: Client, db: None) -> None:
 
 def test_a_listed_url_is_found_through_the_index_of_active_entries(db: None) -> None:
     # add_to_url_list looks the URL up among the active entries on every confirmation; the
-    # partial unique index one_active_entry_per_url answers that without a scan.
+    # partial unique index one_active_entry_per_url answers that without a scan, and so does
+    # the index of every entry's digest, which the planner picks in its stead as it sees fit
+    # (it did, under CI, with the statistics an earlier test in that process left).
     for n in range(50):
         add(f"http://a.example/{n}")
     plan = UrlListEntry.objects.filter(
         url_sha256=url_digest("http://a.example/7"), kind="url", removed_at__isnull=True
     ).explain()
-    assert "one_active_entry_per_url" in plan, plan
+    indexes = set(re.findall(r"(?:Scan using|Bitmap Index Scan on) (\w+)", plan))
+    assert indexes & {"one_active_entry_per_url", "urllist_entry_url_sha256"}, plan
+    assert "Seq Scan on urllist_urllistentry" not in plan, plan
 
 
 def test_a_removed_entry_is_found_through_an_index_to_be_reactivated(db: None) -> None:
