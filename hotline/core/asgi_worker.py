@@ -15,6 +15,8 @@ from typing import Any
 
 from uvicorn_worker import UvicornWorker
 
+from hotline.core.processes import stop_with_parent
+
 
 class HotlineWorker(UvicornWorker):
     CONFIG_KWARGS: dict[str, Any] = {
@@ -37,9 +39,12 @@ class HotlineWorker(UvicornWorker):
         # A session of its own, so that where Linux schedules sessions as groups (autogroup)
         # each web process gets a share of the CPU as each PostgreSQL backend does, instead
         # of all web processes sharing one (docs/benchmarks.md). The arbiter still signals it
-        # by its process id, and it still stops when the arbiter goes.
+        # by its process id.
         with contextlib.suppress(OSError):
             os.setsid()
+        # uvicorn's worker never checks that its arbiter lives: one the arbiter forked just
+        # before it was killed outright kept the port open with no one to stop it.
+        stop_with_parent(self.ppid)
         super().init_process()
 
 

@@ -95,3 +95,26 @@ def descendants(pid: int) -> list[int]:
     for child in children_of(pid):
         found += descendants(child)
     return found
+
+
+def test_web_processes_stop_when_their_arbiter_is_killed_outright(tmp_path: Path) -> None:
+    # gunicorn's arbiter forks a new web process whenever one dies, also in the instant before
+    # it is killed itself: that process, and any other, must not keep the port for ever.
+    assert run("migrate", "-v0", var=tmp_path).returncode == 0
+    with serving("--workers", "2", "--no-worker", env=environment(tmp_path)) as (_, server):
+        (arbiter,) = children_of(server.pid)
+        web = children_of(arbiter)
+        assert len(web) == 2
+        os.kill(arbiter, signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        while any(alive(pid) for pid in web) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in web if alive(pid)], "web processes outlived their arbiter"
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie waiting for its parent to read its status does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

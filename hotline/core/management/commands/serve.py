@@ -7,7 +7,6 @@ For scale, run `hotline serve --no-worker` on web hosts and `hotline worker` on 
 
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
 import subprocess
@@ -22,14 +21,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from hotline.core.env import env_int, env_str
-
-PR_SET_PDEATHSIG = 1
-
-
-def _stop_with_parent() -> None:
-    """In the child: ask Linux to send SIGTERM if `hotline serve` itself is killed outright."""
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+from hotline.core.processes import stop_with_parent
 
 
 def set_session_niceness(niceness: int) -> None:
@@ -52,7 +44,7 @@ def set_session_niceness(niceness: int) -> None:
 
 def _start(argv: list[str], *, niceness: int = 0) -> subprocess.Popen[bytes]:
     def prepare() -> None:
-        _stop_with_parent()
+        stop_with_parent()  # if `hotline serve` itself is killed outright
         if niceness:
             os.nice(niceness)
             set_session_niceness(niceness)
